@@ -1,0 +1,160 @@
+"""Device-resident data and the batch iterator that feeds the nets.
+
+skorch's default path wraps arrays in a ``Dataset`` read one sample at a time
+through a ``DataLoader``. Here the whole training set is moved to the device
+once per fit and each batch is gathered by tensor indexing.
+"""
+
+import numpy as np
+import torch
+
+__all__ = ["DeviceDataset", "BatchIterator", "sampling_probabilities"]
+
+
+class DeviceDataset(torch.utils.data.Dataset):
+    """Tensors of one fit or prediction, already on their device.
+
+    Parameters
+    ----------
+    X : Tensor of shape (n_samples, ...)
+    y : LongTensor of shape (n_samples,) or None
+        Encoded targets (indices into ``classes_``).
+    sample_weight : Tensor of shape (n_samples,) or None
+    sample_cost : Tensor of shape (n_samples, n_classes) or None
+    """
+
+    def __init__(self, X, y=None, sample_weight=None, sample_cost=None):
+        self.X, self.y = X, y
+        self.sample_weight, self.sample_cost = sample_weight, sample_cost
+
+    def __len__(self):
+        return len(self.X)
+
+    def __getitem__(self, i):
+        return self.X[i], self.target(i)
+
+    def target(self, idx):
+        """What the loss receives for rows ``idx``: the targets, or a dict of
+        targets, sample weights and sample costs when any is set."""
+        if self.y is None:
+            return None
+        if self.sample_weight is None and self.sample_cost is None:
+            return self.y[idx]
+        out = {"target": self.y[idx]}
+        if self.sample_weight is not None:
+            out["sample_weight"] = self.sample_weight[idx]
+        if self.sample_cost is not None:
+            out["sample_cost"] = self.sample_cost[idx]
+        return out
+
+    def subset(self, idx):
+        """A new dataset of rows ``idx`` (used for the validation split)."""
+        idx = torch.as_tensor(idx, dtype=torch.long, device=self.X.device)
+
+        def take(t):
+            return None if t is None else t[idx]
+
+        return DeviceDataset(
+            take(self.X), take(self.y), take(self.sample_weight), take(self.sample_cost)
+        )
+
+
+def sampling_probabilities(sampler, class_counts):
+    """Per-class probability of drawing a sample of each class.
+
+    Parameters
+    ----------
+    sampler : {"balanced", "sqrt"} or callable
+        ``"balanced"``: every class equally likely; ``"sqrt"``: proportional
+        to the square root of its count; a callable receives the class counts
+        and returns non-negative per-class probabilities (normalised here).
+    class_counts : array-like of shape (n_classes,)
+
+    Returns
+    -------
+    proba : ndarray of shape (n_classes,)
+
+    Examples
+    --------
+    >>> from sklimb._iterator import sampling_probabilities
+    >>> sampling_probabilities("sqrt", [1, 4]).round(3)
+    array([0.333, 0.667])
+    """
+    counts = np.asarray(class_counts, dtype=float)
+    if sampler == "balanced":
+        p = np.ones_like(counts)
+    elif sampler == "sqrt":
+        p = np.sqrt(counts)
+    elif callable(sampler):
+        p = np.asarray(sampler(counts.astype(int)), dtype=float)
+        if p.shape != counts.shape:
+            raise ValueError(
+                f"sampler must return one probability per class ({counts.shape}),"
+                f" got shape {p.shape}."
+            )
+    else:
+        raise ValueError(
+            f"sampler must be None, 'balanced', 'sqrt' or a callable, got {sampler!r}."
+        )
+    p = np.where(counts > 0, p, 0.0)
+    if not np.all(np.isfinite(p)) or (p < 0).any() or p.sum() <= 0:
+        raise ValueError(f"sampler gave invalid class probabilities: {p}.")
+    return p / p.sum()
+
+
+class BatchIterator:
+    """Iterate over a :class:`DeviceDataset` in batches gathered by indexing.
+
+    Parameters
+    ----------
+    dataset : DeviceDataset
+    batch_size : int
+    shuffle : bool, default=False
+        Draw a new permutation each epoch (each ``iter()``).
+    generator : torch.Generator, default=None
+        CPU generator for the permutation and for class-balanced draws.
+    class_proba : ndarray of shape (n_classes,), default=None
+        When given, each epoch draws ``len(dataset)`` rows with replacement,
+        row ``i`` with probability ``class_proba[y_i] / n_{y_i}``
+        (class-balanced sampling) instead of a permutation.
+    """
+
+    def __init__(
+        self, dataset, batch_size, shuffle=False, generator=None, class_proba=None
+    ):
+        self.dataset = dataset
+        self.batch_size = len(dataset) if batch_size == -1 else int(batch_size)
+        self.shuffle, self.generator = shuffle, generator
+        self.row_proba = None
+        if class_proba is not None:
+            y = dataset.y.cpu()
+            counts = torch.bincount(y, minlength=len(class_proba)).to(torch.float64)
+            per_class = torch.as_tensor(class_proba, dtype=torch.float64)
+            self.row_proba = (per_class / counts.clamp(min=1))[y]
+
+    def __len__(self):
+        n = len(self.dataset)
+        return (n + self.batch_size - 1) // self.batch_size
+
+    def _order(self):
+        n = len(self.dataset)
+        if self.row_proba is not None:
+            return torch.multinomial(
+                self.row_proba, n, replacement=True, generator=self.generator
+            )
+        if self.shuffle:
+            return torch.randperm(n, generator=self.generator)
+        return None
+
+    def __iter__(self):
+        ds, n, bs = self.dataset, len(self.dataset), self.batch_size
+        order = self._order()
+        if order is None:
+            for start in range(0, n, bs):
+                sl = slice(start, start + bs)
+                yield ds.X[sl], ds.target(sl)
+            return
+        order = order.to(ds.X.device)
+        for start in range(0, n, bs):
+            idx = order[start : start + bs]
+            yield ds.X[idx], ds.target(idx)

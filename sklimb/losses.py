@@ -1,0 +1,586 @@
+"""Cost-sensitive and imbalance-aware losses on logits.
+
+Every loss is first a pure function of ``logits`` of shape
+``(n_samples, n_classes)`` and integer ``target`` of shape ``(n_samples,)``;
+the :class:`torch.nn.Module` classes below only store their arguments (tensors
+as buffers, so they follow the module to its device) and call the function.
+
+All functions work in log space (:func:`torch.log_softmax`,
+:func:`torch.logsumexp`) and never take the logarithm of a probability, so they
+stay finite, with finite gradients, for logits as large as ``±1e4``.
+
+Weighting and reduction are shared by every loss. Each sample's loss
+:math:`\\ell_i` gets the weight :math:`w_i = c_{y_i} s_i`, the product of its
+class weight :math:`c` (``weight``) and its sample weight :math:`s`
+(``sample_weight``), both 1 when not given, and
+
+- ``reduction="mean"`` returns :math:`\\sum_i w_i \\ell_i / \\sum_i w_i`, the
+  normalisation of :func:`torch.nn.functional.cross_entropy` with class weights;
+  with integer sample weights it equals the mean over duplicated rows;
+- ``reduction="sum"`` returns :math:`\\sum_i w_i \\ell_i`;
+- ``reduction="none"`` returns :math:`w_i \\ell_i`.
+"""
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = [
+    "cross_entropy",
+    "bilinear_loss",
+    "log_bilinear_loss",
+    "focal_loss",
+    "margin_cross_entropy",
+    "class_balanced_loss",
+    "ldam_loss",
+    "ldam_margins",
+    "log_one_minus_softmax",
+    "CrossEntropyLoss",
+    "BilinearLoss",
+    "LogBilinearLoss",
+    "FocalLoss",
+    "MarginCrossEntropyLoss",
+    "ClassBalancedLoss",
+    "LDAMLoss",
+]
+
+_REDUCTIONS = ("mean", "sum", "none")
+
+
+def _reduce(per_sample, target, weight, sample_weight, reduction):
+    """Apply class and sample weights, then reduce (see the module docstring)."""
+    if reduction not in _REDUCTIONS:
+        raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}.")
+    w = None
+    if weight is not None:
+        w = weight.to(per_sample.dtype)[target]
+    if sample_weight is not None:
+        sw = torch.as_tensor(
+            sample_weight, dtype=per_sample.dtype, device=per_sample.device
+        )
+        w = sw if w is None else w * sw
+    if w is not None:
+        per_sample = per_sample * w
+    if reduction == "none":
+        return per_sample
+    if reduction == "sum":
+        return per_sample.sum()
+    if w is None:
+        return per_sample.mean()
+    return per_sample.sum() / w.sum()
+
+
+def _check_alpha(alpha):
+    if not 0.0 <= float(alpha) <= 1.0:
+        raise ValueError(f"alpha must be in [0, 1], got {alpha!r}.")
+
+
+def _cost_rows(target, penalty_matrix, sample_cost, dtype):
+    """Row ``A[y_i]`` of each sample, or its own cost vector when given."""
+    if sample_cost is not None:
+        return torch.as_tensor(sample_cost, dtype=dtype)
+    if penalty_matrix is None:
+        raise ValueError("penalty_matrix is required unless sample_cost is given.")
+    return penalty_matrix.to(dtype)[target]
+
+
+def log_one_minus_softmax(logits):
+    """Stable :math:`\\log(1 - \\mathrm{softmax}(z)_j)` for every class ``j``.
+
+    Computed as :math:`\\mathrm{logsumexp}_{k \\neq j} z_k -
+    \\mathrm{logsumexp}_k z_k`, which stays finite when :math:`\\hat y_j`
+    rounds to 1.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklimb.losses import log_one_minus_softmax
+    >>> z = torch.tensor([[1e4, 0.0, 0.0]])
+    >>> torch.isfinite(log_one_minus_softmax(z)).all().item()
+    True
+    """
+    n_classes = logits.shape[-1]
+    eye = torch.eye(n_classes, dtype=torch.bool, device=logits.device)
+    # (n, 1, C) broadcast to (n, C, C); row j masks out class j.
+    others = logits.unsqueeze(-2).masked_fill(eye, float("-inf"))
+    return torch.logsumexp(others, dim=-1) - torch.logsumexp(
+        logits, dim=-1, keepdim=True
+    )
+
+
+def _ce_per_sample(logits, target):
+    return F.cross_entropy(logits, target, reduction="none")
+
+
+def cross_entropy(logits, target, *, weight=None, sample_weight=None, reduction="mean"):
+    """Cross-entropy, optionally class- and sample-weighted.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n_samples, n_classes)
+        Unnormalised scores.
+    target : LongTensor of shape (n_samples,)
+        Class indices.
+    weight : Tensor of shape (n_classes,), default=None
+        Class weights (class-weighted cross-entropy).
+    sample_weight : Tensor of shape (n_samples,), default=None
+        Per-sample weights.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    Returns
+    -------
+    loss : Tensor
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklimb.losses import cross_entropy
+    >>> z = torch.tensor([[2.0, 0.0], [0.0, 2.0]])
+    >>> round(cross_entropy(z, torch.tensor([0, 1])).item(), 4)
+    0.1269
+    """
+    return _reduce(
+        _ce_per_sample(logits, target), target, weight, sample_weight, reduction
+    )
+
+
+def bilinear_loss(
+    logits,
+    target,
+    penalty_matrix=None,
+    *,
+    alpha=0.5,
+    weight=None,
+    sample_weight=None,
+    sample_cost=None,
+    reduction="mean",
+):
+    """Cross-entropy mixed with the bilinear loss :math:`y^T A \\hat y`.
+
+    .. math::
+        \\ell = (1 - \\alpha)\\,\\mathrm{CE} + \\alpha\\, \\sum_j A_{y j}\\,
+        \\hat y_j
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n_samples, n_classes)
+    target : LongTensor of shape (n_samples,)
+    penalty_matrix : Tensor of shape (n_classes, n_classes)
+        ``A[i, j]`` is the cost of predicting ``j`` when the truth is ``i``.
+    alpha : float, default=0.5
+        Weight of the bilinear term, in [0, 1]; 0 gives cross-entropy.
+    weight, sample_weight, reduction
+        As in :func:`cross_entropy`.
+    sample_cost : Tensor of shape (n_samples, n_classes), default=None
+        Per-sample cost of predicting each class, used in place of ``A[y]``.
+
+    References
+    ----------
+    Resheff, Mandelbom, Weinshall. "Controlling imbalanced error in deep
+    learning with the log bilinear loss", 2017.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklimb.losses import bilinear_loss
+    >>> z = torch.tensor([[0.0, 0.0]])
+    >>> A = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+    >>> bilinear_loss(z, torch.tensor([0]), A, alpha=1.0).item()
+    0.5
+    """
+    _check_alpha(alpha)
+    costs = _cost_rows(target, penalty_matrix, sample_cost, logits.dtype)
+    bilinear = (costs * torch.softmax(logits, dim=-1)).sum(dim=-1)
+    per_sample = (1 - alpha) * _ce_per_sample(logits, target) + alpha * bilinear
+    return _reduce(per_sample, target, weight, sample_weight, reduction)
+
+
+def log_bilinear_loss(
+    logits,
+    target,
+    penalty_matrix=None,
+    *,
+    alpha=0.5,
+    weight=None,
+    sample_weight=None,
+    sample_cost=None,
+    reduction="mean",
+):
+    """Cross-entropy mixed with the log-bilinear loss
+    :math:`-y^T A \\log(1 - \\hat y)`.
+
+    .. math::
+        \\ell = (1 - \\alpha)\\,\\mathrm{CE} - \\alpha\\, \\sum_j A_{y j}
+        \\log(1 - \\hat y_j)
+
+    :math:`\\log(1 - \\hat y_j)` is computed by :func:`log_one_minus_softmax`.
+    Parameters are those of :func:`bilinear_loss`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklimb.losses import log_bilinear_loss
+    >>> z = torch.tensor([[0.0, 0.0]])
+    >>> A = torch.tensor([[0.0, 1.0], [1.0, 0.0]])
+    >>> round(log_bilinear_loss(z, torch.tensor([0]), A, alpha=1.0).item(), 4)
+    0.6931
+    """
+    _check_alpha(alpha)
+    costs = _cost_rows(target, penalty_matrix, sample_cost, logits.dtype)
+    log_bilinear = -(costs * log_one_minus_softmax(logits)).sum(dim=-1)
+    per_sample = (1 - alpha) * _ce_per_sample(logits, target) + alpha * log_bilinear
+    return _reduce(per_sample, target, weight, sample_weight, reduction)
+
+
+def focal_loss(
+    logits, target, *, gamma=2.0, weight=None, sample_weight=None, reduction="mean"
+):
+    """Multiclass softmax focal loss :math:`-(1 - \\hat y_y)^\\gamma \\log \\hat y_y`.
+
+    Class weights multiply each sample's loss and ``reduction="mean"`` divides
+    by the sum of the weights, exactly as class-weighted cross-entropy does, so
+    ``gamma=0`` gives :func:`cross_entropy` for any ``weight``. (This is the
+    softmax form of seed 001 and Lin et al.; not the one-vs-all sigmoid form.)
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklimb.losses import cross_entropy, focal_loss
+    >>> z, y = torch.tensor([[1.0, -1.0]]), torch.tensor([1])
+    >>> bool(torch.isclose(focal_loss(z, y, gamma=0.0), cross_entropy(z, y)))
+    True
+    """
+    if gamma < 0:
+        raise ValueError(f"gamma must be non-negative, got {gamma!r}.")
+    log_p = torch.log_softmax(logits, dim=-1).gather(-1, target[:, None])[:, 0]
+    # 1 - p_y computed as exp(log(1 - p_y)) stays accurate when p_y is near 1.
+    log_q = log_one_minus_softmax(logits).gather(-1, target[:, None])[:, 0]
+    per_sample = -torch.exp(gamma * log_q) * log_p
+    return _reduce(per_sample, target, weight, sample_weight, reduction)
+
+
+def margin_cross_entropy(
+    logits, target, *, margin=0.9, weight=None, sample_weight=None, reduction="mean"
+):
+    """Cross-entropy restricted to the "wrong-easily area" (seed 001).
+
+    Samples whose true-class probability is already above ``margin`` contribute
+    no loss; the others contribute their cross-entropy.
+
+    Parameters
+    ----------
+    margin : float, default=0.9
+        Threshold ``m`` in (0.5, 1).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklimb.losses import margin_cross_entropy
+    >>> z = torch.tensor([[5.0, 0.0], [0.0, 0.0]])
+    >>> margin_cross_entropy(z, torch.tensor([0, 0]), reduction="none")
+    tensor([0.0000, 0.6931])
+    """
+    if not 0.5 < margin < 1.0:
+        raise ValueError(f"margin must be in (0.5, 1), got {margin!r}.")
+    ce = _ce_per_sample(logits, target)
+    # -ce is log p_y: compare in log space.
+    keep = (-ce <= torch.log(torch.tensor(margin, dtype=ce.dtype))).to(ce.dtype)
+    return _reduce(ce * keep, target, weight, sample_weight, reduction)
+
+
+def _effective_weights(class_counts, beta, dtype, device):
+    # Imported lazily: sklimb.weights is numpy-only and shared by estimators.
+    from .weights import compute_class_weight
+
+    counts = torch.as_tensor(class_counts).detach().cpu().numpy()
+    w = compute_class_weight(
+        "effective_number",
+        classes=list(range(len(counts))),
+        class_counts=counts,
+        beta=beta,
+    )
+    return torch.as_tensor(w, dtype=dtype, device=device)
+
+
+def class_balanced_loss(
+    logits,
+    target,
+    class_counts,
+    *,
+    beta=0.999,
+    base="cross_entropy",
+    gamma=2.0,
+    sample_weight=None,
+    reduction="mean",
+):
+    """Class-balanced loss (Cui et al. 2019) over cross-entropy or focal loss.
+
+    Class ``c`` gets the weight :math:`(1 - \\beta) / (1 - \\beta^{n_c})`,
+    normalised to sum to the number of classes, where :math:`n_c` is its
+    number of training samples.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,)
+        Training samples per class.
+    beta : float, default=0.999
+        In [0, 1); 0 gives uniform weights, values near 1 inverse frequency.
+    base : {"cross_entropy", "focal"}, default="cross_entropy"
+    gamma : float, default=2.0
+        Focusing parameter when ``base="focal"``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklimb.losses import class_balanced_loss, cross_entropy
+    >>> z, y = torch.zeros(2, 2), torch.tensor([0, 1])
+    >>> round(class_balanced_loss(z, y, [90, 10], beta=0.9).item(), 4)
+    0.6931
+    """
+    weight = _effective_weights(class_counts, beta, logits.dtype, logits.device)
+    if base == "cross_entropy":
+        return cross_entropy(
+            logits,
+            target,
+            weight=weight,
+            sample_weight=sample_weight,
+            reduction=reduction,
+        )
+    if base == "focal":
+        return focal_loss(
+            logits,
+            target,
+            gamma=gamma,
+            weight=weight,
+            sample_weight=sample_weight,
+            reduction=reduction,
+        )
+    raise ValueError(f"base must be 'cross_entropy' or 'focal', got {base!r}.")
+
+
+def ldam_margins(class_counts, max_margin=0.5):
+    """LDAM margins :math:`C / n_c^{1/4}`, with ``C`` so the largest is
+    ``max_margin``.
+
+    Examples
+    --------
+    >>> from sklimb.losses import ldam_margins
+    >>> ldam_margins([10000, 1], max_margin=0.5)
+    tensor([0.0500, 0.5000], dtype=torch.float64)
+    """
+    counts = torch.as_tensor(class_counts, dtype=torch.float64)
+    if (counts <= 0).any():
+        raise ValueError("class_counts must all be positive for LDAM margins.")
+    m = counts.pow(-0.25)
+    return m * (max_margin / m.max())
+
+
+def ldam_loss(
+    logits,
+    target,
+    class_counts=None,
+    *,
+    max_margin=0.5,
+    scale=1.0,
+    margins=None,
+    weight=None,
+    sample_weight=None,
+    reduction="mean",
+):
+    """Label-distribution-aware margin loss (Cao et al. 2019).
+
+    The true-class logit is lowered by its class margin
+    :math:`\\Delta_y = C / n_y^{1/4}` and the result, times ``scale``, goes
+    through cross-entropy: :math:`\\mathrm{CE}(s\\,(z - \\Delta_y e_y), y)`.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,), default=None
+        Training samples per class; used when ``margins`` is None.
+    max_margin : float, default=0.5
+        Largest margin (that of the rarest class).
+    scale : float, default=1.0
+        ``s``. The reference implementation uses 30 on a cosine-normalised
+        last layer; on the plain logits of an ordinary linear layer, 1 keeps
+        the margin in the logits' own units.
+    margins : Tensor of shape (n_classes,), default=None
+        Precomputed margins (see :func:`ldam_margins`).
+    weight : Tensor of shape (n_classes,), default=None
+        Class weights; deferred re-weighting (DRW) sets these late in
+        training.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklimb.losses import ldam_loss, cross_entropy
+    >>> z, y = torch.tensor([[1.0, 0.0]]), torch.tensor([0])
+    >>> ldam_loss(z, y, [10, 10]).item() > cross_entropy(z, y).item()
+    True
+    """
+    if margins is None:
+        if class_counts is None:
+            raise ValueError("ldam_loss needs class_counts or margins.")
+        margins = ldam_margins(class_counts, max_margin)
+    margins = torch.as_tensor(margins, dtype=logits.dtype, device=logits.device)
+    shifted = (
+        logits
+        - F.one_hot(target, logits.shape[-1]).to(logits.dtype)
+        * margins[target][:, None]
+    )
+    per_sample = _ce_per_sample(scale * shifted, target)
+    return _reduce(per_sample, target, weight, sample_weight, reduction)
+
+
+def _as_buffer(value, dtype=torch.float32):
+    return None if value is None else torch.as_tensor(value, dtype=dtype).clone()
+
+
+class _WeightedLoss(nn.Module):
+    """Base of the loss modules: holds class weights and the reduction."""
+
+    def __init__(self, weight=None, reduction="mean"):
+        super().__init__()
+        self.register_buffer("weight", _as_buffer(weight))
+        self.reduction = reduction
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Module form of :func:`cross_entropy`."""
+
+    def forward(self, logits, target, sample_weight=None):
+        return cross_entropy(
+            logits,
+            target,
+            weight=self.weight,
+            sample_weight=sample_weight,
+            reduction=self.reduction,
+        )
+
+
+class BilinearLoss(_WeightedLoss):
+    """Module form of :func:`bilinear_loss`; ``penalty_matrix`` is a buffer."""
+
+    _fn = staticmethod(bilinear_loss)
+
+    def __init__(self, penalty_matrix, alpha=0.5, weight=None, reduction="mean"):
+        super().__init__(weight, reduction)
+        _check_alpha(alpha)
+        self.register_buffer("penalty_matrix", _as_buffer(penalty_matrix))
+        self.alpha = float(alpha)
+
+    def forward(self, logits, target, sample_weight=None, sample_cost=None):
+        return self._fn(
+            logits,
+            target,
+            self.penalty_matrix,
+            alpha=self.alpha,
+            weight=self.weight,
+            sample_weight=sample_weight,
+            sample_cost=sample_cost,
+            reduction=self.reduction,
+        )
+
+
+class LogBilinearLoss(BilinearLoss):
+    """Module form of :func:`log_bilinear_loss`."""
+
+    _fn = staticmethod(log_bilinear_loss)
+
+
+class FocalLoss(_WeightedLoss):
+    """Module form of :func:`focal_loss`."""
+
+    def __init__(self, gamma=2.0, weight=None, reduction="mean"):
+        super().__init__(weight, reduction)
+        self.gamma = float(gamma)
+
+    def forward(self, logits, target, sample_weight=None):
+        return focal_loss(
+            logits,
+            target,
+            gamma=self.gamma,
+            weight=self.weight,
+            sample_weight=sample_weight,
+            reduction=self.reduction,
+        )
+
+
+class MarginCrossEntropyLoss(_WeightedLoss):
+    """Module form of :func:`margin_cross_entropy`."""
+
+    def __init__(self, margin=0.9, weight=None, reduction="mean"):
+        super().__init__(weight, reduction)
+        self.margin = float(margin)
+
+    def forward(self, logits, target, sample_weight=None):
+        return margin_cross_entropy(
+            logits,
+            target,
+            margin=self.margin,
+            weight=self.weight,
+            sample_weight=sample_weight,
+            reduction=self.reduction,
+        )
+
+
+class ClassBalancedLoss(nn.Module):
+    """Module form of :func:`class_balanced_loss`; weights computed once."""
+
+    def __init__(
+        self,
+        class_counts,
+        beta=0.999,
+        base="cross_entropy",
+        gamma=2.0,
+        reduction="mean",
+    ):
+        super().__init__()
+        if base not in ("cross_entropy", "focal"):
+            raise ValueError(f"base must be 'cross_entropy' or 'focal', got {base!r}.")
+        self.register_buffer(
+            "weight", _effective_weights(class_counts, beta, torch.float32, "cpu")
+        )
+        self.base, self.gamma, self.reduction = base, float(gamma), reduction
+
+    def forward(self, logits, target, sample_weight=None):
+        if self.base == "focal":
+            return focal_loss(
+                logits,
+                target,
+                gamma=self.gamma,
+                weight=self.weight,
+                sample_weight=sample_weight,
+                reduction=self.reduction,
+            )
+        return cross_entropy(
+            logits,
+            target,
+            weight=self.weight,
+            sample_weight=sample_weight,
+            reduction=self.reduction,
+        )
+
+
+class LDAMLoss(_WeightedLoss):
+    """Module form of :func:`ldam_loss`; margins are a buffer."""
+
+    def __init__(
+        self, class_counts, max_margin=0.5, scale=1.0, weight=None, reduction="mean"
+    ):
+        super().__init__(weight, reduction)
+        self.register_buffer(
+            "margins", ldam_margins(class_counts, max_margin).to(torch.float32)
+        )
+        self.scale = float(scale)
+
+    def forward(self, logits, target, sample_weight=None):
+        return ldam_loss(
+            logits,
+            target,
+            margins=self.margins,
+            scale=self.scale,
+            weight=self.weight,
+            sample_weight=sample_weight,
+            reduction=self.reduction,
+        )
