@@ -402,6 +402,14 @@ array-like or None, default=None
         keep = slice(None)
         sw = None
         if sample_weight is not None:
+            n_sw = len(sample_weight) if hasattr(sample_weight, "__len__") else None
+            if n_sw is not None and n_sw != X_t.shape[0]:
+                raise ValueError(
+                    f"sample_weight has {n_sw} values but X has {X_t.shape[0]} rows."
+                    " A resampler before this net in a pipeline changes the rows "
+                    "without resampling sample_weight (imbalanced-learn does not "
+                    "carry weights through fit_resample)."
+                )
             sw = _check_sample_weight(
                 sample_weight,
                 np.empty((X_t.shape[0], 0)),

@@ -1,0 +1,459 @@
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import Pipeline
+from sklearn import config_context
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, cross_validate, train_test_split
+from sklearn.preprocessing import StandardScaler
+
+from sklimb import (
+    BilinearNetClassifier,
+    CostSensitiveNetClassifier,
+    LogBilinearNetClassifier,
+)
+from sklimb.classifier import LOSSES
+from sklimb.losses import BilinearLoss, CrossEntropyLoss, LDAMLoss
+from sklimb.metrics import make_masked_zone_scorer, masked_zone_error
+from sklimb.modules import MLP, MNISTConvNet
+from sklimb.penalty import random_mask
+
+FAST = dict(max_epochs=3, random_state=0, device="cpu")
+
+
+@pytest.fixture(scope="module")
+def small(request):
+    X, y = request.getfixturevalue("digits")
+    return X[:300], y[:300]
+
+
+# --------------------------------------------------------------------------
+# labels, dtypes, outputs
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize("loss", LOSSES)
+def test_every_loss_fits_and_predicts_string_labels(loss, digits_str, device):
+    X, y = digits_str
+    X, y = X[:300], y[:300]
+    clf = CostSensitiveNetClassifier(loss=loss, **{**FAST, "device": device})
+    clf.fit(X, y)
+    assert list(clf.classes_) == sorted(set(y))
+    pred = clf.predict(X)
+    assert set(pred) <= set(y)
+    proba = clf.predict_proba(X)
+    assert proba.shape == (300, 10)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-12)
+    assert np.isfinite(clf.history[-1, "train_loss"])
+
+
+def test_unsorted_int_labels_and_int_features():
+    rng = np.random.RandomState(0)
+    X = rng.randint(0, 5, size=(120, 4))
+    y = np.array([7, 3, 5])[rng.randint(0, 3, size=120)]
+    clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    assert clf.n_features_in_ == 4
+    np.testing.assert_array_equal(clf.classes_, [3, 5, 7])
+    assert set(clf.predict(X)) <= {3, 5, 7}
+
+
+def test_learns_digits(digits):
+    X, y = digits
+    Xtr, Xte, ytr, yte = train_test_split(X, y, random_state=0, stratify=y)
+    clf = CostSensitiveNetClassifier(max_epochs=40, random_state=0).fit(Xtr, ytr)
+    assert clf.score(Xte, yte) > 0.9
+
+
+def test_default_module_is_sized_from_data(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(hidden_layer_sizes=(7, 5), **FAST).fit(X, y)
+    assert isinstance(clf.module_, MLP)
+    linears = [m for m in clf.module_.modules() if isinstance(m, torch.nn.Linear)]
+    assert [lin.in_features for lin in linears] == [64, 7, 5]
+    assert linears[-1].out_features == 10
+
+
+def test_input_shape_feeds_a_cnn_with_flat_X(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(
+        module=MNISTConvNet, input_shape=(1, 8, 8), max_epochs=2, random_state=0
+    ).fit(X, y)
+    assert clf.module_.input_shape == (1, 8, 8)
+    assert clf.predict_proba(X[:5]).shape == (5, 10)
+    with pytest.raises(ValueError, match="input_shape=\\(1, 9, 9\\) holds 81"):
+        clone(clf).set_params(input_shape=(1, 9, 9)).fit(X, y)
+
+
+def test_module_instance_and_module_params(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(
+        module=MLP, module__hidden_layer_sizes=(11,), **FAST
+    ).fit(X, y)
+    assert clf.module_.net[1].out_features == 11
+    assert clone(clf).get_params()["module__hidden_layer_sizes"] == (11,)
+    inst = MLP(64, 10, hidden_layer_sizes=(4,))
+    clf = CostSensitiveNetClassifier(module=inst, **FAST).fit(X, y)
+    assert clf.module_.net[1].out_features == 4
+
+
+# --------------------------------------------------------------------------
+# parameters reach the loss
+# --------------------------------------------------------------------------
+def test_top_level_params_map_onto_the_criterion(small):
+    X, y = small
+    A = random_mask(10, 20, random_state=0)
+    clf = BilinearNetClassifier(penalty_matrix=A, alpha=0.3, **FAST).fit(X, y)
+    assert isinstance(clf.criterion_, BilinearLoss)
+    assert clf.criterion_.alpha == 0.3
+    np.testing.assert_array_equal(clf.criterion_.penalty_matrix.numpy(), A)
+    # set_params on a top-level parameter takes effect at the next fit.
+    clf2 = clone(clf).set_params(alpha=0.9, loss="cross_entropy")
+    clf2.fit(X, y)
+    assert isinstance(clf2.criterion_, CrossEntropyLoss)
+    clf.set_params(alpha=0.8).fit(X, y)
+    assert clf.criterion_.alpha == 0.8
+
+
+def test_class_weight_balanced_and_ldam_margins(small):
+    X, y = small
+    keep = (y != 3) | (np.arange(len(y)) % 5 == 0)
+    X, y = X[keep], y[keep]
+    clf = CostSensitiveNetClassifier(loss="weighted_cross_entropy", **FAST).fit(X, y)
+    counts = np.bincount(y)
+    np.testing.assert_allclose(clf.class_weight_, len(y) / (10 * counts))
+    np.testing.assert_allclose(
+        clf.criterion_.weight.numpy(), clf.class_weight_, rtol=1e-6
+    )
+    ldam = CostSensitiveNetClassifier(loss="ldam", max_margin=0.4, **FAST).fit(X, y)
+    assert isinstance(ldam.criterion_, LDAMLoss)
+    margins = ldam.criterion_.margins.numpy()
+    assert margins.argmax() == 3 and np.isclose(margins.max(), 0.4)
+
+
+def test_penalty_matrix_given_by_label_is_aligned(digits_str):
+    X, y = digits_str
+    clf = BilinearNetClassifier(penalty_matrix={("nine", "four"): 5.0}, **FAST)
+    clf.fit(X[:200], y[:200])
+    i, j = list(clf.classes_).index("nine"), list(clf.classes_).index("four")
+    assert clf.penalty_matrix_[i, j] == 5.0
+    assert clf.penalty_matrix_.sum() == 5.0
+
+
+def test_default_penalty_matrix_is_uniform(small):
+    X, y = small
+    clf = LogBilinearNetClassifier(**FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.penalty_matrix_, 1 - np.eye(10))
+
+
+def test_min_risk_decision(small):
+    X, y = small
+    A = np.ones((10, 10)) - np.eye(10)
+    A[:, 0] = 100.0  # predicting class 0 is very costly
+    A[0, 0] = 0.0
+    clf = CostSensitiveNetClassifier(penalty_matrix=A, decision="min_risk", **FAST)
+    clf.fit(X, y)
+    proba = clf.predict_proba(X)
+    expected = clf.classes_[np.argmin(proba @ A, axis=1)]
+    np.testing.assert_array_equal(clf.predict(X), expected)
+    argmax = clone(clf).set_params(decision="argmax").fit(X, y).predict(X)
+    assert (clf.predict(X) == 0).sum() < (argmax == 0).sum()
+
+
+# --------------------------------------------------------------------------
+# validation and errors
+# --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"alpha": 1.5}, "alpha must be a float in \\[0, 1\\]"),
+        ({"alpha": -0.1}, "alpha must be a float in \\[0, 1\\]"),
+        ({"loss": "hinge"}, "loss must be one of"),
+        ({"gamma": -1}, "gamma must be non-negative"),
+        ({"beta": 1.0}, "beta must be in \\[0, 1\\)"),
+        ({"margin": 0.4}, "margin must be in \\(0.5, 1\\)"),
+        ({"decision": "vote"}, "decision must be one of"),
+        ({"batch_size": 0}, "batch_size must be a positive int or -1"),
+        ({"max_epochs": 0}, "max_epochs must be a positive int"),
+        ({"validation_fraction": 1.0}, "validation_fraction must be in"),
+        (
+            {"loss": "class_balanced", "class_weight": "balanced"},
+            "class_weight must be None with loss='class_balanced'",
+        ),
+        ({"loss": "bilinear", "penalty_matrix": np.ones((3, 3))}, "shape \\(10, 10\\)"),
+        ({"loss": "bilinear", "penalty_matrix": -np.ones((10, 10))}, "negative"),
+        ({"loss": "bilinear", "penalty_matrix": {(1, 42): 1.0}}, "42"),
+        ({"class_weight": {42: 2.0}}, "42"),
+    ],
+)
+def test_bad_parameters_raise_clear_errors(params, match, small):
+    X, y = small
+    with pytest.raises(ValueError, match=match):
+        CostSensitiveNetClassifier(**{**FAST, **params}).fit(X, y)
+
+
+def test_bad_inputs_raise_clear_errors(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(**FAST)
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        clf.fit(X_nan, y)
+    with pytest.raises(ValueError, match="one class"):
+        clf.fit(X, np.zeros(len(y)))
+    with pytest.raises(ValueError, match="Unknown label type"):
+        clf.fit(X, np.linspace(0, 1, len(y)))
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="expecting 64 features"):
+        clf.predict(X[:, :10])
+    with pytest.raises(ValueError, match="sample_cost is used by the bilinear"):
+        clf.fit(X, y, sample_cost=np.ones((len(y), 10)))
+    with pytest.raises(ValueError, match="sample_cost must have shape"):
+        BilinearNetClassifier(**FAST).fit(X, y, sample_cost=np.ones((len(y), 3)))
+    with pytest.raises(ValueError, match="sample_weight has 5 values"):
+        clf.fit(X, y, sample_weight=np.ones(5))
+
+
+def test_nan_loss_stops_training_with_a_clear_error(small):
+    X, y = small
+
+    def broken(logits, target):
+        return (logits * float("nan")).sum()
+
+    with pytest.raises(FloatingPointError, match="training loss became nan"):
+        CostSensitiveNetClassifier(loss=broken, **FAST).fit(X, y)
+
+
+def test_callable_loss_is_used(small):
+    X, y = small
+    calls = []
+
+    def ce(logits, target):
+        calls.append(len(target))
+        return torch.nn.functional.cross_entropy(logits, target)
+
+    CostSensitiveNetClassifier(loss=ce, batch_size=100, **FAST).fit(X, y)
+    assert calls == [100] * 9
+
+
+def test_unfitted_predict_raises(small):
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        CostSensitiveNetClassifier().predict(small[0])
+
+
+# --------------------------------------------------------------------------
+# randomness, training control, persistence
+# --------------------------------------------------------------------------
+def test_same_seed_same_model_and_global_rng_untouched(small):
+    X, y = small
+    state = torch.random.get_rng_state()
+    p1 = CostSensitiveNetClassifier(random_state=3, max_epochs=2).fit(X, y)
+    assert torch.equal(state, torch.random.get_rng_state())
+    p2 = CostSensitiveNetClassifier(random_state=3, max_epochs=2).fit(X, y)
+    p3 = CostSensitiveNetClassifier(random_state=4, max_epochs=2).fit(X, y)
+    np.testing.assert_array_equal(p1.predict_proba(X), p2.predict_proba(X))
+    assert not np.allclose(p1.predict_proba(X), p3.predict_proba(X))
+
+
+def test_training_data_is_shuffled_each_epoch(small):
+    X, y = small
+    firsts = []
+
+    def spy(logits, target):
+        if len(firsts) % 3 == 0:
+            firsts.append(target[:20].tolist())
+        else:
+            firsts.append(None)
+        return torch.nn.functional.cross_entropy(logits, target)
+
+    CostSensitiveNetClassifier(
+        loss=spy, batch_size=100, max_epochs=2, random_state=0
+    ).fit(X, y)
+    first_batches = [f for f in firsts if f is not None]
+    assert first_batches[0] != first_batches[1]
+    assert first_batches[0] != y[:20].tolist()
+
+
+def test_no_silent_holdout_and_early_stopping(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    assert "valid_loss" not in clf.history[-1]
+    es = CostSensitiveNetClassifier(
+        early_stopping=True, n_iter_no_change=2, tol=10.0, max_epochs=30, random_state=0
+    )
+    es.fit(X, y)
+    assert "valid_loss" in es.history[-1]
+    assert len(es.history) == 3  # no epoch improves by tol=10: stops after 2 more
+
+
+def test_verbose_zero_is_silent(small, capsys):
+    CostSensitiveNetClassifier(**FAST).fit(*small)
+    assert capsys.readouterr().out == ""
+    CostSensitiveNetClassifier(verbose=1, **FAST).fit(*small)
+    assert "train_loss" in capsys.readouterr().out
+
+
+def test_warm_start_and_partial_fit_continue_training(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(warm_start=True, **FAST).fit(X, y)
+    clf.fit(X, y)
+    assert len(clf.history) == 6
+    pf = CostSensitiveNetClassifier(max_epochs=1, random_state=0)
+    pf.partial_fit(X[y < 5], y[y < 5], classes=np.arange(10))
+    pf.partial_fit(X, y)
+    assert len(pf.history) == 2 and len(pf.classes_) == 10
+
+
+def test_pickle_round_trip(digits_str):
+    X, y = digits_str
+    clf = BilinearNetClassifier(penalty_matrix={("one", "seven"): 2.0}, **FAST)
+    clf.fit(X[:200], y[:200])
+    clone_ = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_array_equal(clone_.predict_proba(X), clf.predict_proba(X))
+    assert clone_.device == "cpu"
+    auto = CostSensitiveNetClassifier(max_epochs=1, device="auto").fit(X[:50], y[:50])
+    assert pickle.loads(pickle.dumps(auto)).device == "auto"
+
+
+# --------------------------------------------------------------------------
+# sample weights, per-sample costs, balanced batches
+# --------------------------------------------------------------------------
+def test_integer_sample_weight_equals_duplicated_rows(small):
+    X, y = small
+    w = np.random.RandomState(0).randint(0, 4, size=len(y))
+    params = dict(batch_size=-1, max_epochs=5, random_state=0, lr=1e-2)
+    weighted = CostSensitiveNetClassifier(loss="focal", **params)
+    weighted.fit(X, y, sample_weight=w)
+    repeated = CostSensitiveNetClassifier(loss="focal", **params)
+    repeated.fit(np.repeat(X, w, axis=0), np.repeat(y, w))
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-5
+    )
+
+
+def test_sample_weight_changes_the_model(small):
+    X, y = small
+    w = np.where(y == 3, 20.0, 1.0)
+    plain = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    weighted = CostSensitiveNetClassifier(**FAST).fit(X, y, sample_weight=w)
+    assert (weighted.predict(X) == 3).sum() > (plain.predict(X) == 3).sum()
+
+
+def test_sample_cost_equal_to_matrix_rows_matches_penalty_matrix(small):
+    X, y = small
+    A = random_mask(10, 30, random_state=1) * 3
+    by_matrix = BilinearNetClassifier(penalty_matrix=A, alpha=0.7, **FAST).fit(X, y)
+    by_sample = BilinearNetClassifier(alpha=0.7, **FAST).fit(X, y, sample_cost=A[y])
+    np.testing.assert_allclose(
+        by_sample.predict_proba(X), by_matrix.predict_proba(X), atol=1e-6
+    )
+
+
+def test_sample_weight_routed_through_pipeline_and_search(small):
+    X, y = small
+    w = np.where(y == 3, 5.0, 1.0)
+    with config_context(enable_metadata_routing=True):
+        net = CostSensitiveNetClassifier(**FAST).set_fit_request(sample_weight=True)
+        net.set_score_request(sample_weight=True)
+        pipe = Pipeline(
+            [
+                ("scale", StandardScaler().set_fit_request(sample_weight=False)),
+                ("net", net),
+            ]
+        )
+        res = cross_validate(pipe, X, y, params={"sample_weight": w}, cv=2)
+        assert np.all(np.isfinite(res["test_score"]))
+        search = GridSearchCV(pipe, {"net__loss": ["cross_entropy", "focal"]}, cv=2)
+        search.fit(X, y, sample_weight=w)
+        assert search.best_params_["net__loss"] in ("cross_entropy", "focal")
+
+
+def test_resampler_before_weighted_net_fails_loudly(small):
+    X, y = small
+    with config_context(enable_metadata_routing=True):
+        net = CostSensitiveNetClassifier(**FAST).set_fit_request(sample_weight=True)
+        pipe = Pipeline([("ros", RandomOverSampler(random_state=0)), ("net", net)])
+        keep = (y != 3) | (np.arange(len(y)) % 4 == 0)
+        with pytest.raises(ValueError, match="resampler before this net"):
+            pipe.fit(X[keep], y[keep], sample_weight=np.ones(keep.sum()))
+
+
+def test_balanced_sampler_draws_balanced_batches(small, device):
+    X, y = small
+    keep = (y >= 5) | (np.arange(len(y)) % 6 == 0)
+    X, y = X[keep], y[keep]
+    seen = []
+
+    def spy(logits, target):
+        seen.append(target.clone())
+        return torch.nn.functional.cross_entropy(logits, target)
+
+    CostSensitiveNetClassifier(
+        loss=spy, sampler="balanced", max_epochs=20, random_state=0, device=device
+    ).fit(X, y)
+    drawn = torch.cat(seen).cpu().numpy()
+    drawn = np.bincount(drawn, minlength=10) / len(drawn)
+    assert np.bincount(y, minlength=10)[:5].sum() / len(y) < 0.2
+    np.testing.assert_allclose(drawn, 0.1, atol=0.02)
+
+
+def test_balanced_sampler_is_reproducible(small):
+    X, y = small
+    a = CostSensitiveNetClassifier(sampler="sqrt", **FAST).fit(X, y)
+    b = CostSensitiveNetClassifier(sampler="sqrt", **FAST).fit(X, y)
+    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
+    with pytest.raises(ValueError, match="sampler must be None"):
+        CostSensitiveNetClassifier(sampler="nope", **FAST).fit(X, y)
+
+
+# --------------------------------------------------------------------------
+# the workflow of the README and the paper's central claim
+# --------------------------------------------------------------------------
+def test_grid_search_in_imblearn_pipeline_with_masked_zone_scorer(digits_str):
+    X, y = digits_str
+    X, y = X[:600], y[:600]
+    labels = sorted(set(y))
+    A1 = random_mask(10, 20, random_state=0)
+    A2 = random_mask(10, 40, random_state=1)
+    pipe = Pipeline(
+        [
+            ("scale", StandardScaler()),
+            ("ros", RandomOverSampler(random_state=0)),
+            ("net", BilinearNetClassifier(max_epochs=5, random_state=0)),
+        ]
+    )
+    search = GridSearchCV(
+        pipe,
+        {"net__alpha": [0.0, 0.9], "net__penalty_matrix": [A1, A2]},
+        scoring={
+            "masked": make_masked_zone_scorer(A1, labels=labels),
+            "accuracy": "accuracy",
+        },
+        refit="masked",
+        cv=2,
+    )
+    search.fit(X, y)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.all(search.cv_results_["mean_test_masked"] <= 0)
+    assert set(search.predict(X[:10])) <= set(labels)
+
+
+def test_bilinear_alpha_lowers_masked_zone_error(digits):
+    """The paper's central claim on load_digits with a random 30-cell mask."""
+    X, y = digits
+    Xtr, Xte, ytr, yte = train_test_split(
+        X, y, test_size=0.5, random_state=0, stratify=y
+    )
+    masked = {0.0: [], 0.9: []}
+    for rep in range(3):
+        A = random_mask(10, 30, random_state=rep)
+        for alpha in masked:
+            clf = BilinearNetClassifier(
+                penalty_matrix=A, alpha=alpha, max_epochs=60, random_state=rep
+            )
+            masked[alpha].append(
+                masked_zone_error(yte, clf.fit(Xtr, ytr).predict(Xte), A)
+            )
+    assert np.mean(masked[0.9]) < 0.75 * np.mean(masked[0.0])
