@@ -21,6 +21,8 @@ class weight :math:`c` (``weight``) and its sample weight :math:`s`
 - ``reduction="none"`` returns :math:`w_i \\ell_i`.
 """
 
+import math
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -47,17 +49,28 @@ __all__ = [
 _REDUCTIONS = ("mean", "sum", "none")
 
 
-def _reduce(per_sample, target, weight, sample_weight, reduction):
-    """Apply class and sample weights, then reduce (see the module docstring)."""
+def _check_reduction(reduction):
     if reduction not in _REDUCTIONS:
         raise ValueError(f"reduction must be one of {_REDUCTIONS}, got {reduction!r}.")
+
+
+def _reduce(per_sample, target, weight, sample_weight, reduction):
+    """Apply class and sample weights, then reduce (see the module docstring)."""
+    _check_reduction(reduction)
     w = None
     if weight is not None:
-        w = weight.to(per_sample.dtype)[target]
+        w = torch.as_tensor(weight, dtype=per_sample.dtype, device=per_sample.device)
+        w = w[target]
     if sample_weight is not None:
         sw = torch.as_tensor(
             sample_weight, dtype=per_sample.dtype, device=per_sample.device
         )
+        if sw.shape != per_sample.shape:
+            # Checked because broadcasting would silently give the wrong shape.
+            raise ValueError(
+                f"sample_weight must have shape (n_samples,) = "
+                f"{tuple(per_sample.shape)}, got {tuple(sw.shape)}."
+            )
         w = sw if w is None else w * sw
     if w is not None:
         per_sample = per_sample * w
@@ -75,13 +88,31 @@ def _check_alpha(alpha):
         raise ValueError(f"alpha must be in [0, 1], got {alpha!r}.")
 
 
-def _cost_rows(target, penalty_matrix, sample_cost, dtype):
+def _check_gamma(gamma):
+    # Written so that NaN fails too.
+    if not float(gamma) >= 0.0:
+        raise ValueError(f"gamma must be non-negative, got {gamma!r}.")
+
+
+def _check_margin(margin):
+    if not 0.5 < float(margin) < 1.0:
+        raise ValueError(f"margin must be in (0.5, 1), got {margin!r}.")
+
+
+def _cost_rows(logits, target, penalty_matrix, sample_cost):
     """Row ``A[y_i]`` of each sample, or its own cost vector when given."""
     if sample_cost is not None:
-        return torch.as_tensor(sample_cost, dtype=dtype)
+        costs = torch.as_tensor(sample_cost, dtype=logits.dtype, device=logits.device)
+        if costs.shape != logits.shape:
+            raise ValueError(
+                f"sample_cost must have shape (n_samples, n_classes) = "
+                f"{tuple(logits.shape)}, got {tuple(costs.shape)}."
+            )
+        return costs
     if penalty_matrix is None:
         raise ValueError("penalty_matrix is required unless sample_cost is given.")
-    return penalty_matrix.to(dtype)[target]
+    A = torch.as_tensor(penalty_matrix, dtype=logits.dtype, device=logits.device)
+    return A[target]
 
 
 def log_one_minus_softmax(logits):
@@ -100,6 +131,10 @@ def log_one_minus_softmax(logits):
     True
     """
     n_classes = logits.shape[-1]
+    # Shifting by the row maximum first keeps both log-sum-exps small, so their
+    # difference does not cancel catastrophically when the logits are large
+    # (in float32, logits of 1e4 would otherwise lose three digits).
+    logits = logits - logits.amax(dim=-1, keepdim=True).detach()
     eye = torch.eye(n_classes, dtype=torch.bool, device=logits.device)
     # (n, 1, C) broadcast to (n, C, C); row j masks out class j.
     others = logits.unsqueeze(-2).masked_fill(eye, float("-inf"))
@@ -190,7 +225,7 @@ def bilinear_loss(
     0.5
     """
     _check_alpha(alpha)
-    costs = _cost_rows(target, penalty_matrix, sample_cost, logits.dtype)
+    costs = _cost_rows(logits, target, penalty_matrix, sample_cost)
     bilinear = (costs * torch.softmax(logits, dim=-1)).sum(dim=-1)
     per_sample = (1 - alpha) * _ce_per_sample(logits, target) + alpha * bilinear
     return _reduce(per_sample, target, weight, sample_weight, reduction)
@@ -227,7 +262,7 @@ def log_bilinear_loss(
     0.6931
     """
     _check_alpha(alpha)
-    costs = _cost_rows(target, penalty_matrix, sample_cost, logits.dtype)
+    costs = _cost_rows(logits, target, penalty_matrix, sample_cost)
     log_bilinear = -(costs * log_one_minus_softmax(logits)).sum(dim=-1)
     per_sample = (1 - alpha) * _ce_per_sample(logits, target) + alpha * log_bilinear
     return _reduce(per_sample, target, weight, sample_weight, reduction)
@@ -251,9 +286,11 @@ def focal_loss(
     >>> bool(torch.isclose(focal_loss(z, y, gamma=0.0), cross_entropy(z, y)))
     True
     """
-    if gamma < 0:
-        raise ValueError(f"gamma must be non-negative, got {gamma!r}.")
+    _check_gamma(gamma)
     log_p = torch.log_softmax(logits, dim=-1).gather(-1, target[:, None])[:, 0]
+    if gamma == 0:
+        # Exactly cross-entropy, even where log(1 - p_y) is -inf (0 * -inf).
+        return _reduce(-log_p, target, weight, sample_weight, reduction)
     # 1 - p_y computed as exp(log(1 - p_y)) stays accurate when p_y is near 1.
     log_q = log_one_minus_softmax(logits).gather(-1, target[:, None])[:, 0]
     per_sample = -torch.exp(gamma * log_q) * log_p
@@ -281,12 +318,16 @@ def margin_cross_entropy(
     >>> margin_cross_entropy(z, torch.tensor([0, 0]), reduction="none")
     tensor([0.0000, 0.6931])
     """
-    if not 0.5 < margin < 1.0:
-        raise ValueError(f"margin must be in (0.5, 1), got {margin!r}.")
+    _check_margin(margin)
     ce = _ce_per_sample(logits, target)
     # -ce is log p_y: compare in log space.
-    keep = (-ce <= torch.log(torch.tensor(margin, dtype=ce.dtype))).to(ce.dtype)
+    keep = (-ce <= math.log(margin)).to(ce.dtype)
     return _reduce(ce * keep, target, weight, sample_weight, reduction)
+
+
+def _check_base(base):
+    if base not in ("cross_entropy", "focal"):
+        raise ValueError(f"base must be 'cross_entropy' or 'focal', got {base!r}.")
 
 
 def _effective_weights(class_counts, beta, dtype, device):
@@ -338,6 +379,7 @@ def class_balanced_loss(
     >>> round(class_balanced_loss(z, y, [90, 10], beta=0.9).item(), 4)
     0.6931
     """
+    _check_base(base)
     weight = _effective_weights(class_counts, beta, logits.dtype, logits.device)
     if base == "cross_entropy":
         return cross_entropy(
@@ -356,7 +398,6 @@ def class_balanced_loss(
             sample_weight=sample_weight,
             reduction=reduction,
         )
-    raise ValueError(f"base must be 'cross_entropy' or 'focal', got {base!r}.")
 
 
 def ldam_margins(class_counts, max_margin=0.5):
@@ -370,8 +411,18 @@ def ldam_margins(class_counts, max_margin=0.5):
     tensor([0.0500, 0.5000], dtype=torch.float64)
     """
     counts = torch.as_tensor(class_counts, dtype=torch.float64)
-    if (counts <= 0).any():
-        raise ValueError("class_counts must all be positive for LDAM margins.")
+    if counts.ndim != 1 or counts.numel() == 0:
+        raise ValueError(
+            f"class_counts must be a non-empty 1-D array of counts, got shape "
+            f"{tuple(counts.shape)}."
+        )
+    if not (torch.isfinite(counts).all() and (counts > 0).all()):
+        raise ValueError(
+            f"class_counts must all be positive and finite for LDAM margins, got "
+            f"{counts.tolist()}."
+        )
+    if not float(max_margin) >= 0.0:
+        raise ValueError(f"max_margin must be non-negative, got {max_margin!r}.")
     m = counts.pow(-0.25)
     return m * (max_margin / m.max())
 
@@ -441,6 +492,7 @@ class _WeightedLoss(nn.Module):
 
     def __init__(self, weight=None, reduction="mean"):
         super().__init__()
+        _check_reduction(reduction)
         self.register_buffer("weight", _as_buffer(weight))
         self.reduction = reduction
 
@@ -493,6 +545,7 @@ class FocalLoss(_WeightedLoss):
 
     def __init__(self, gamma=2.0, weight=None, reduction="mean"):
         super().__init__(weight, reduction)
+        _check_gamma(gamma)
         self.gamma = float(gamma)
 
     def forward(self, logits, target, sample_weight=None):
@@ -511,6 +564,7 @@ class MarginCrossEntropyLoss(_WeightedLoss):
 
     def __init__(self, margin=0.9, weight=None, reduction="mean"):
         super().__init__(weight, reduction)
+        _check_margin(margin)
         self.margin = float(margin)
 
     def forward(self, logits, target, sample_weight=None):
@@ -536,8 +590,10 @@ class ClassBalancedLoss(nn.Module):
         reduction="mean",
     ):
         super().__init__()
-        if base not in ("cross_entropy", "focal"):
-            raise ValueError(f"base must be 'cross_entropy' or 'focal', got {base!r}.")
+        _check_base(base)
+        _check_reduction(reduction)
+        if base == "focal":
+            _check_gamma(gamma)
         self.register_buffer(
             "weight", _effective_weights(class_counts, beta, torch.float32, "cpu")
         )

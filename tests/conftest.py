@@ -6,6 +6,12 @@ import torch
 from sklearn.datasets import load_digits
 
 
+def pytest_configure(config):
+    # The tests train tiny models: thread start-up costs more than the work, and
+    # with pytest-xdist every worker's threads would compete for the same cores.
+    torch.set_num_threads(1)
+
+
 def pytest_addoption(parser):
     parser.addoption(
         "--device",
