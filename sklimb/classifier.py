@@ -9,7 +9,6 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
-    _check_sample_weight,
     check_is_fitted,
     validate_data,
 )
@@ -18,6 +17,14 @@ from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, Prin
 
 from . import losses as L
 from ._iterator import BatchIterator, DeviceDataset, sampling_probabilities
+from ._validation import (
+    CLASS_BALANCED_LOSSES,
+    COST_LOSSES,
+    check_fit_sample_weight,
+    check_input_shape,
+    check_net_params,
+    check_sample_cost,
+)
 from .callbacks import EpochProgressBar, FiniteLossGuard
 from .modules import MLP
 from .penalty import align_penalty_matrix, zero_one_matrix
@@ -29,19 +36,6 @@ __all__ = [
     "LogBilinearNetClassifier",
 ]
 
-LOSSES = (
-    "cross_entropy",
-    "weighted_cross_entropy",
-    "bilinear",
-    "log_bilinear",
-    "focal",
-    "margin",
-    "class_balanced",
-    "class_balanced_focal",
-    "ldam",
-)
-_COST_LOSSES = ("bilinear", "log_bilinear")
-_DECISIONS = ("argmax", "min_risk")
 # skorch parameters that sklimb sets itself; they are not user parameters.
 _MANAGED = {
     "criterion": L.CrossEntropyLoss,
@@ -320,72 +314,19 @@ array-like or None, default=None
     # ------------------------------------------------------------------
     # validation
     # ------------------------------------------------------------------
-    def _check_params(self):
-        loss = self.loss
-        if not (callable(loss) or loss in LOSSES):
-            raise ValueError(
-                f"loss must be one of {LOSSES} or a callable, got {loss!r}."
-            )
-        if not isinstance(self.alpha, (int, float)) or not 0 <= self.alpha <= 1:
-            raise ValueError(f"alpha must be a float in [0, 1], got {self.alpha!r}.")
-        if not self.gamma >= 0:
-            raise ValueError(f"gamma must be non-negative, got {self.gamma!r}.")
-        if not 0 <= self.beta < 1:
-            raise ValueError(f"beta must be in [0, 1), got {self.beta!r}.")
-        if not 0.5 < self.margin < 1:
-            raise ValueError(f"margin must be in (0.5, 1), got {self.margin!r}.")
-        if not self.max_margin > 0 or not self.scale > 0:
-            raise ValueError(
-                "max_margin and scale must be positive, got "
-                f"{self.max_margin!r} and {self.scale!r}."
-            )
-        if self.decision not in _DECISIONS:
-            raise ValueError(
-                f"decision must be one of {_DECISIONS}, got {self.decision!r}."
-            )
-        if not 0 < self.validation_fraction < 1:
-            raise ValueError(
-                "validation_fraction must be in (0, 1), got "
-                f"{self.validation_fraction!r}."
-            )
-        if not (isinstance(self.max_epochs, (int, np.integer)) and self.max_epochs > 0):
-            raise ValueError(
-                f"max_epochs must be a positive int, got {self.max_epochs!r}."
-            )
-        bs = self.batch_size
-        if not (isinstance(bs, (int, np.integer)) and (bs > 0 or bs == -1)):
-            raise ValueError(f"batch_size must be a positive int or -1, got {bs!r}.")
-        if loss in ("class_balanced", "class_balanced_focal") and (
-            self.class_weight is not None
-        ):
-            raise ValueError(
-                f"class_weight must be None with loss={loss!r}: the loss sets its "
-                "own class weights from beta."
-            )
-
-    def _check_input_shape(self, n_features):
-        if (
-            self.input_shape is not None
-            and int(np.prod(self.input_shape)) != n_features
-        ):
-            raise ValueError(
-                f"input_shape={tuple(self.input_shape)} holds "
-                f"{int(np.prod(self.input_shape))} values, but X has "
-                f"{n_features} features."
-            )
-
-    def _to_tensor(self, X):
-        return torch.tensor(X, dtype=torch.float32, device=self.device)
+    def _to_tensor(self, a, dtype=torch.float32):
+        if a is None:
+            return None
+        return torch.as_tensor(np.asarray(a), dtype=dtype, device=self.device).clone()
 
     def _validate_X(self, X):
         X = validate_data(self, X, reset=False, dtype=(np.float32, np.float64))
-        self._check_input_shape(X.shape[1])
+        check_input_shape(self.input_shape, X.shape[1])
         return self._to_tensor(X)
 
     def _training_dataset(self, X, y, sample_weight, sample_cost, classes, reset):
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float32, np.float64))
-        self._check_input_shape(X.shape[1])
-        X_t = self._to_tensor(X)
+        check_input_shape(self.input_shape, X.shape[1])
         check_classification_targets(y)
         if reset:
             found = np.unique(y) if classes is None else np.unique(classes)
@@ -397,59 +338,23 @@ array-like or None, default=None
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if unknown.size:
             raise ValueError(f"y contains labels unknown to the classifier: {unknown}.")
-        y_enc = np.searchsorted(self.classes_, y)
-
-        keep = slice(None)
-        sw = None
-        if sample_weight is not None:
-            n_sw = len(sample_weight) if hasattr(sample_weight, "__len__") else None
-            if n_sw is not None and n_sw != X_t.shape[0]:
-                raise ValueError(
-                    f"sample_weight has {n_sw} values but X has {X_t.shape[0]} rows."
-                    " A resampler before this net in a pipeline changes the rows "
-                    "without resampling sample_weight (imbalanced-learn does not "
-                    "carry weights through fit_resample)."
-                )
-            sw = _check_sample_weight(
-                sample_weight,
-                np.empty((X_t.shape[0], 0)),
-                dtype=np.float64,
-                ensure_non_negative=True,
-            )
+        y = np.searchsorted(self.classes_, y)
+        sw = check_fit_sample_weight(sample_weight, len(y))
+        sc = check_sample_cost(sample_cost, len(y), len(self.classes_), self.loss)
+        if sw is not None:
+            # Zero-weight rows contribute nothing: drop them (scikit-learn's
+            # convention), and skip the weighting when all that is left is ones.
             keep = sw > 0
-            sw = None if np.all(sw[keep] == 1) else sw[keep]
-        sc = None
-        if sample_cost is not None:
-            if self.loss not in _COST_LOSSES:
-                raise ValueError(
-                    f"sample_cost is used by the bilinear losses only, not by "
-                    f"loss={self.loss!r}."
-                )
-            sc = np.asarray(sample_cost, dtype=np.float64)
-            n_classes = len(self.classes_)
-            if sc.shape != (X_t.shape[0], n_classes):
-                raise ValueError(
-                    f"sample_cost must have shape (n_samples, n_classes) = "
-                    f"({X_t.shape[0]}, {n_classes}), got {sc.shape}."
-                )
-            if not np.all(np.isfinite(sc)) or (sc < 0).any():
-                raise ValueError("sample_cost must be finite and non-negative.")
-            sc = sc[keep]
-        y_enc = y_enc[keep]
-        if not isinstance(keep, slice):
-            X_t = X_t[torch.as_tensor(keep, device=X_t.device)]
+            X, y, sw = X[keep], y[keep], sw[keep]
+            sc = None if sc is None else sc[keep]
+            sw = None if np.all(sw == 1) else sw
         if reset:
-            self.class_counts_ = np.bincount(y_enc, minlength=len(self.classes_))
-
-        def dev(a, dtype):
-            return (
-                None
-                if a is None
-                else torch.as_tensor(a, dtype=dtype, device=self.device)
-            )
-
+            self.class_counts_ = np.bincount(y, minlength=len(self.classes_))
         return DeviceDataset(
-            X_t, dev(y_enc, torch.long), dev(sw, torch.float32), dev(sc, torch.float32)
+            self._to_tensor(X),
+            self._to_tensor(y, torch.long),
+            self._to_tensor(sw),
+            self._to_tensor(sc),
         )
 
     # ------------------------------------------------------------------
@@ -526,7 +431,7 @@ array-like or None, default=None
                 return loss(**self.get_params_for("criterion"))
             return _CallableLoss(loss)
         counts = self.class_counts_
-        if loss in ("class_balanced", "class_balanced_focal"):
+        if loss in CLASS_BALANCED_LOSSES:
             self.class_weight_ = None
             base = "focal" if loss == "class_balanced_focal" else "cross_entropy"
             return L.ClassBalancedLoss(
@@ -543,7 +448,7 @@ array-like or None, default=None
         self.class_weight_ = weight
         if loss in ("cross_entropy", "weighted_cross_entropy"):
             return L.CrossEntropyLoss(weight=weight)
-        if loss in _COST_LOSSES:
+        if loss in COST_LOSSES:
             cls = L.BilinearLoss if loss == "bilinear" else L.LogBilinearLoss
             return cls(self.penalty_matrix_, alpha=self.alpha, weight=weight)
         if loss == "focal":
@@ -644,7 +549,7 @@ array-like or None, default=None
     # public API
     # ------------------------------------------------------------------
     def _fit(self, X, y, sample_weight, sample_cost, classes, fit_params, reset):
-        self._check_params()
+        check_net_params(self)
         with self._resolved_device():
             dataset = self._training_dataset(
                 X, y, sample_weight, sample_cost, classes, reset
@@ -662,7 +567,7 @@ array-like or None, default=None
         return int(check_random_state(self.random_state).randint(2**31 - 1)) + 1
 
     def _aligned_penalty_matrix(self):
-        needs = self.loss in _COST_LOSSES or self.decision == "min_risk"
+        needs = self.loss in COST_LOSSES or self.decision == "min_risk"
         if self.penalty_matrix is None:
             return zero_one_matrix(len(self.classes_)) if needs else None
         return align_penalty_matrix(self.penalty_matrix, self.classes_)

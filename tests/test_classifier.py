@@ -15,7 +15,7 @@ from sklimb import (
     CostSensitiveNetClassifier,
     LogBilinearNetClassifier,
 )
-from sklimb.classifier import LOSSES
+from sklimb._validation import LOSSES
 from sklimb.losses import BilinearLoss, CrossEntropyLoss, LDAMLoss
 from sklimb.metrics import make_masked_zone_scorer, masked_zone_error
 from sklimb.modules import MLP, MNISTConvNet
@@ -457,3 +457,18 @@ def test_bilinear_alpha_lowers_masked_zone_error(digits):
                 masked_zone_error(yte, clf.fit(Xtr, ytr).predict(Xte), A)
             )
     assert np.mean(masked[0.9]) < 0.75 * np.mean(masked[0.0])
+
+
+def test_callable_sampler_sets_class_probabilities(small):
+    X, y = small
+    seen = []
+
+    def spy(logits, target):
+        seen.append(target.clone())
+        return torch.nn.functional.cross_entropy(logits, target)
+
+    def only_even(counts):
+        return [1.0 if c % 2 == 0 else 0.0 for c in range(len(counts))]
+
+    CostSensitiveNetClassifier(loss=spy, sampler=only_even, **FAST).fit(X, y)
+    assert set(torch.cat(seen).tolist()) == {0, 2, 4, 6, 8}
