@@ -110,7 +110,10 @@ class CostSensitiveNetClassifier(NeuralNetClassifier):
         ``"bilinear"``, ``"log_bilinear"``, ``"focal"``, ``"margin"``,
         ``"class_balanced"``, ``"class_balanced_focal"``, ``"ldam"``
         (see :mod:`sklimb.losses`), or a callable ``loss(logits, target)``
-        returning a scalar tensor.
+        returning a scalar tensor: a function, a :class:`torch.nn.Module`
+        instance, or a module class (built with the ``criterion__*``
+        parameters). A callable receives ``sample_weight`` / ``sample_cost``
+        keyword arguments only when ``fit`` is given them.
     penalty_matrix : array-like, dict or DataFrame, default=None
         Cost ``A[i, j]`` of predicting class ``j`` when the truth is ``i``,
         for the bilinear losses and ``decision="min_risk"``. An array is in
@@ -248,20 +251,6 @@ array-like or None, default=None
         progress_bar=False,
         **kwargs,
     ):
-        for key, value in _MANAGED.items():
-            kwargs.setdefault(key, value)
-        super().__init__(
-            module,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            callbacks=callbacks,
-            warm_start=warm_start,
-            verbose=verbose,
-            device=device,
-            **kwargs,
-        )
         self.loss = loss
         self.penalty_matrix = penalty_matrix
         self.alpha = alpha
@@ -281,6 +270,29 @@ array-like or None, default=None
         self.tol = tol
         self.random_state = random_state
         self.progress_bar = progress_bar
+        for key, value in _MANAGED.items():
+            kwargs.setdefault(key, value)
+        super().__init__(
+            module,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            callbacks=callbacks,
+            warm_start=warm_start,
+            verbose=verbose,
+            device=device,
+            **kwargs,
+        )
+
+    def __setattr__(self, name, value):
+        # skorch registers any torch module set on the net as a component and
+        # refuses it outside initialize(); ``loss`` may be an nn.Module instance
+        # and is a plain hyperparameter, also for set_params.
+        if name == "loss":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)
 
     # ------------------------------------------------------------------
     # scikit-learn parameter protocol
@@ -383,7 +395,9 @@ array-like or None, default=None
             )
         if self.progress_bar:
             cbs.append(("progress_bar", EpochProgressBar()))
-        cbs.append(("print_log", PrintLog()))
+        if self.verbose:
+            # PrintLog formats a table every epoch even when it prints nothing.
+            cbs.append(("print_log", PrintLog()))
         return cbs
 
     def check_data(self, X, y):

@@ -175,6 +175,12 @@ def cross_entropy(logits, target, *, weight=None, sample_weight=None, reduction=
     >>> round(cross_entropy(z, torch.tensor([0, 1])).item(), 4)
     0.1269
     """
+    if sample_weight is None:
+        # PyTorch's own kernel normalises class weights exactly like _reduce.
+        _check_reduction(reduction)
+        if weight is not None:
+            weight = torch.as_tensor(weight, dtype=logits.dtype, device=logits.device)
+        return F.cross_entropy(logits, target, weight=weight, reduction=reduction)
     return _reduce(
         _ce_per_sample(logits, target), target, weight, sample_weight, reduction
     )
@@ -226,8 +232,11 @@ def bilinear_loss(
     """
     _check_alpha(alpha)
     costs = _cost_rows(logits, target, penalty_matrix, sample_cost)
-    bilinear = (costs * torch.softmax(logits, dim=-1)).sum(dim=-1)
-    per_sample = (1 - alpha) * _ce_per_sample(logits, target) + alpha * bilinear
+    # One log-softmax serves both terms: CE = -log p_y and p = exp(log p).
+    log_p = torch.log_softmax(logits, dim=-1)
+    bilinear = (costs * log_p.exp()).sum(dim=-1)
+    ce = -log_p.gather(-1, target[:, None])[:, 0]
+    per_sample = (1 - alpha) * ce + alpha * bilinear
     return _reduce(per_sample, target, weight, sample_weight, reduction)
 
 

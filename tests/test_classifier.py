@@ -472,3 +472,18 @@ def test_callable_sampler_sets_class_probabilities(small):
 
     CostSensitiveNetClassifier(loss=spy, sampler=only_even, **FAST).fit(X, y)
     assert set(torch.cat(seen).tolist()) == {0, 2, 4, 6, 8}
+
+
+def test_torch_module_losses_can_be_given_and_set(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(loss=torch.nn.CrossEntropyLoss(), **FAST)
+    clf.fit(X, y)
+    assert isinstance(clf.criterion_, torch.nn.CrossEntropyLoss)
+    clf.set_params(loss=torch.nn.MultiMarginLoss()).fit(X, y)
+    assert isinstance(clf.criterion_, torch.nn.MultiMarginLoss)
+    by_class = (
+        clone(clf)
+        .set_params(loss=torch.nn.CrossEntropyLoss, criterion__label_smoothing=0.1)
+        .fit(X, y)
+    )
+    assert by_class.criterion_.label_smoothing == 0.1
