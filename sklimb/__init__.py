@@ -5,6 +5,7 @@ from .classifier import (
     CostSensitiveNetClassifier,
     LogBilinearNetClassifier,
 )
+from .decision import MinimumRiskClassifier
 
 __version__ = "0.1.0"
 
@@ -12,5 +13,6 @@ __all__ = [
     "CostSensitiveNetClassifier",
     "BilinearNetClassifier",
     "LogBilinearNetClassifier",
+    "MinimumRiskClassifier",
     "__version__",
 ]

@@ -17,6 +17,7 @@ from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, Prin
 
 from . import losses as L
 from ._iterator import BatchIterator, DeviceDataset, sampling_probabilities
+from ._monitoring import EpochProgressBar, FiniteLossGuard
 from ._validation import (
     CLASS_BALANCED_LOSSES,
     COST_LOSSES,
@@ -25,7 +26,6 @@ from ._validation import (
     check_net_params,
     check_sample_cost,
 )
-from .callbacks import EpochProgressBar, FiniteLossGuard
 from .modules import MLP
 from .penalty import align_penalty_matrix, zero_one_matrix
 from .weights import compute_class_weight

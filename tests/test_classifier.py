@@ -459,6 +459,13 @@ def test_bilinear_alpha_lowers_masked_zone_error(digits):
     assert np.mean(masked[0.9]) < 0.75 * np.mean(masked[0.0])
 
 
+def test_progress_bar_reports_epochs(small, capsys):
+    clf = CostSensitiveNetClassifier(progress_bar=True, **FAST).fit(*small)
+    err = capsys.readouterr().err
+    assert "3/3" in err and "epoch" in err
+    assert pickle.loads(pickle.dumps(clf)).progress_bar is True
+
+
 def test_callable_sampler_sets_class_probabilities(small):
     X, y = small
     seen = []

@@ -1,0 +1,452 @@
+"""Run a masked-zone sweep: train, score, record, resume.
+
+Each fit trains :class:`~sklimb.BilinearNetClassifier` or
+:class:`~sklimb.LogBilinearNetClassifier` with the random mask itself as the
+penalty matrix (1 in the masked cells, 0 elsewhere), as in the paper, and
+records its masked-zone and overall test errors as one line of
+``results.jsonl`` (and ``results.csv`` is rewritten, atomically) as soon as
+it finishes. Fits already in that file are skipped, so running the same sweep
+again resumes it.
+"""
+
+import json
+import os
+import platform
+import sys
+import time
+import traceback
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+
+from ..classifier import BilinearNetClassifier, LogBilinearNetClassifier
+from ..metrics import masked_zone_error
+from ..modules import MNISTConvNet
+from ..penalty import random_mask
+from .data import load_sweep_dataset
+from .grid import result_key
+from .results import ResultsLog, write_results_csv
+
+__all__ = ["SweepResult", "run_fit", "run_sweep"]
+
+_ESTIMATORS = {
+    "bilinear": BilinearNetClassifier,
+    "log_bilinear": LogBilinearNetClassifier,
+}
+
+
+def run_fit(spec, config):
+    """Train and score one fit of a sweep.
+
+    Parameters
+    ----------
+    spec : FitSpec
+        Which fit (dataset, loss, mask size, alpha, repetition, seed).
+    config : SweepConfig
+        The sweep's settings (epochs, model, device, ...).
+
+    Returns
+    -------
+    row : dict
+        The fields of :data:`~sklimb.experiments.results.RESULT_FIELDS`:
+        the fit's identity, its seed and mask (``"true>pred"`` cells), the
+        masked-zone error as a share of the test samples
+        (``masked_zone_error``), as a count (``masked_zone_count``) and as a
+        share of the errors (``masked_zone_error_share``), the overall test
+        error, the fit time, the device, the settings and library versions.
+
+    Examples
+    --------
+    >>> from sklimb.experiments import SweepConfig, run_fit
+    >>> config = SweepConfig(epochs=2, device="cpu")
+    >>> row = run_fit(config.fits()[1], config)
+    >>> row["loss"], row["mask_size"], row["alpha"], row["n_test"]
+    ('bilinear', 10, 0.1, 450)
+    >>> 0 <= row["masked_zone_error"] <= row["overall_error"] <= 1
+    True
+    """
+    data = load_sweep_dataset(
+        spec.dataset,
+        data_dir=config.data_dir,
+        train_size=config.train_size,
+        seed=config.seed,
+    )
+    classes = np.unique(data.y_train)
+    mask = random_mask(len(classes), spec.mask_size, random_state=spec.seed)
+    settings = config.fit_settings(spec.dataset)
+    params = {
+        "penalty_matrix": mask,
+        "alpha": spec.alpha,
+        "max_epochs": settings["epochs"],
+        "batch_size": config.batch_size,
+        "lr": config.lr,
+        "device": config.device,
+        "random_state": spec.seed,
+    }
+    if settings["model"] == "cnn":
+        params.update(module=MNISTConvNet, input_shape=tuple(data.image_shape))
+    net = _ESTIMATORS[spec.loss](**params)
+    start = time.perf_counter()
+    net.fit(data.X_train, data.y_train)
+    fit_time = time.perf_counter() - start
+    y_true, y_pred = data.y_test, net.predict(data.X_test)
+
+    def zone(normalize):
+        return masked_zone_error(
+            y_true, y_pred, mask, labels=net.classes_, normalize=normalize
+        )
+
+    n_errors = int(np.sum(y_pred != y_true))
+    return {
+        "dataset": spec.dataset,
+        "loss": spec.loss,
+        "mask_size": spec.mask_size,
+        "alpha": spec.alpha,
+        "rep": spec.rep,
+        "seed": spec.seed,
+        "mask": " ".join(f"{i}>{j}" for i, j in np.argwhere(mask)),
+        "masked_zone_error": zone("all"),
+        "masked_zone_count": int(round(zone(None))),
+        "masked_zone_error_share": zone("errors"),
+        "overall_error": n_errors / len(y_true),
+        "n_errors": n_errors,
+        "n_test": len(y_true),
+        "n_train": len(data.y_train),
+        "fit_time_s": round(fit_time, 3),
+        "device": str(next(net.module_.parameters()).device),
+        **settings,
+        "versions": _versions(),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def _run_fit_guarded(spec, config, threads=None):
+    """Run one fit; an exception becomes an error message (the sweep goes on).
+
+    KeyboardInterrupt and other non-``Exception`` errors propagate.
+    """
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+    try:
+        return spec, run_fit(spec, config), None
+    except Exception as exc:  # noqa: BLE001 - reported, the sweep goes on
+        return spec, None, (f"{type(exc).__name__}: {exc}", traceback.format_exc())
+
+
+@dataclass
+class SweepResult:
+    """What :func:`run_sweep` did.
+
+    Attributes
+    ----------
+    config : SweepConfig
+    out_dir : pathlib.Path
+    n_planned : int
+        Fits in the grid.
+    n_skipped : int
+        Fits found already done in ``results.jsonl``.
+    n_run : int
+        Fits trained and recorded by this call.
+    failures : list of (str, str)
+        ``(fit label, error message)`` of the fits that raised; nothing is
+        recorded for them, so a new run retries them.
+    rows : list of dict
+        Every fit in ``results.jsonl``.
+    summary : DataFrame or None
+        :func:`~sklimb.experiments.summarize` of ``rows``.
+    files : dict of str to pathlib.Path
+        Written files by name (``"results.csv"``, ``"summary.md"``, ...).
+    wall_time_s : float
+    """
+
+    config: object
+    out_dir: Path
+    n_planned: int = 0
+    n_skipped: int = 0
+    n_run: int = 0
+    failures: list = field(default_factory=list)
+    rows: list = field(default_factory=list)
+    summary: object = None
+    files: dict = field(default_factory=dict)
+    wall_time_s: float = 0.0
+
+
+def run_sweep(
+    config,
+    out_dir,
+    *,
+    jobs=1,
+    threads=1,
+    progress=True,
+    plots=True,
+    stream=None,
+    command=None,
+):
+    """Run (or resume) a sweep and write its results, summary and figures.
+
+    Parameters
+    ----------
+    config : SweepConfig
+        The grid and its settings.
+    out_dir : str or path-like
+        Output folder, created if needed. Fits already recorded in its
+        ``results.jsonl`` are skipped; they must have been made with the same
+        settings (epochs, model, training subset, batch size, learning rate,
+        base seed).
+    jobs : int, default=1
+        Fits trained in parallel (joblib's loky processes); the results file
+        is written by this process only. ``-1`` uses all cores.
+    threads : int or None, default=1
+        Torch CPU threads per fit. One thread is the fastest for these small
+        networks on a busy machine (more threads than free cores slow torch
+        down many times); None leaves torch's setting unchanged.
+    progress : bool, default=True
+        Show a tqdm progress bar over fits, with its ETA.
+    plots : bool, default=True
+        Save the figures (needs matplotlib).
+    stream : file-like, default=None
+        Where the progress bar and failure messages go; ``sys.stderr`` if
+        None.
+    command : str, default=None
+        Command line recorded in ``run_info.json``.
+
+    Returns
+    -------
+    result : SweepResult
+
+    Raises
+    ------
+    ValueError
+        If ``results.jsonl`` holds fits of this grid made with other settings.
+    FileNotFoundError
+        If a dataset's files are missing.
+    KeyboardInterrupt
+        Re-raised after ``results.csv`` is brought up to date; run again to
+        resume.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from sklimb.experiments import SweepConfig, run_sweep
+    >>> config = SweepConfig(alphas=(0, 0.9), mask_sizes=(10,), reps=2, epochs=2,
+    ...                      losses=("bilinear",), device="cpu")
+    >>> with tempfile.TemporaryDirectory() as out:
+    ...     result = run_sweep(config, out, progress=False, plots=False)
+    ...     again = run_sweep(config, out, progress=False, plots=False)
+    >>> result.n_run, again.n_run, again.n_skipped, len(again.rows)
+    (4, 0, 4, 4)
+    """
+    import torch
+    from tqdm.auto import tqdm
+
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or jobs == 0:
+        raise ValueError(f"jobs must be a non-zero integer, got {jobs!r}.")
+    if threads is not None and (
+        isinstance(threads, bool) or not isinstance(threads, int) or threads < 1
+    ):
+        raise ValueError(
+            f"threads must be a positive integer or None, got {threads!r}."
+        )
+    stream = sys.stderr if stream is None else stream
+    start = time.perf_counter()
+    out_dir = Path(out_dir)
+    log = ResultsLog(out_dir / "results.jsonl")
+    plan = config.fits()
+    _check_settings(log.rows, config, plan)
+    todo = [spec for spec in plan if spec.key not in log]
+    result = SweepResult(
+        config=config,
+        out_dir=out_dir,
+        n_planned=len(plan),
+        n_skipped=len(plan) - len(todo),
+    )
+    _check_device(config.device)
+    # Load each dataset once here: a missing file fails before any training.
+    for dataset in dict.fromkeys(spec.dataset for spec in todo):
+        load_sweep_dataset(
+            dataset,
+            data_dir=config.data_dir,
+            train_size=config.train_size,
+            seed=config.seed,
+        )
+
+    bar = tqdm(
+        total=len(plan),
+        initial=result.n_skipped,
+        unit="fit",
+        desc="sweep",
+        file=stream,
+        disable=not progress,
+        dynamic_ncols=True,
+        mininterval=0.5,
+    )
+    torch_threads = torch.get_num_threads()
+    try:
+        for spec, row, error in _execute(todo, config, jobs, threads):
+            if error is None:
+                log.append(row)
+                write_results_csv(log.rows, out_dir / "results.csv")
+                result.n_run += 1
+                bar.set_postfix_str(
+                    f"{spec.label()}: masked {row['masked_zone_count']}, "
+                    f"error {100 * row['overall_error']:.1f}%",
+                    refresh=False,
+                )
+            else:
+                message, trace = error
+                result.failures.append((spec.label(), message))
+                _log_failure(out_dir / "failures.log", spec, trace)
+                bar.write(f"FAILED {spec.label()}: {message}", file=stream)
+            bar.update(1)
+    finally:
+        torch.set_num_threads(torch_threads)
+        bar.close()
+        result.files["results.jsonl"] = log.path
+        result.files["results.csv"] = write_results_csv(
+            log.rows, out_dir / "results.csv"
+        )
+    result.rows = list(log.rows)
+    if result.rows:
+        result.summary = _write_summary(result, plots)
+    result.wall_time_s = time.perf_counter() - start
+    result.files["run_info.json"] = _write_run_info(result, command)
+    return result
+
+
+def _check_device(device):
+    import torch
+
+    if device == "auto":
+        return
+    try:
+        resolved = torch.device(device)
+    except (RuntimeError, TypeError) as exc:
+        raise ValueError(f"device {device!r} is not a torch device: {exc}") from None
+    if resolved.type == "cuda" and not torch.cuda.is_available():
+        raise ValueError(
+            f"device={device!r} but CUDA is not available here; use device='cpu' "
+            "or 'auto'."
+        )
+
+
+def _execute(todo, config, jobs, threads):
+    """Yield ``(spec, row, error)`` as fits finish, in this process or in
+    joblib workers."""
+    if jobs == 1 or len(todo) <= 1:
+        for spec in todo:
+            yield _run_fit_guarded(spec, config, threads)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+    yield from parallel(
+        delayed(_run_fit_guarded)(spec, config, threads) for spec in todo
+    )
+
+
+def _check_settings(rows, config, plan):
+    """Refuse to mix, in one grid, fits made with different settings."""
+    planned = {spec.key for spec in plan}
+    for row in rows:
+        if result_key(row) not in planned:
+            continue
+        expected = config.fit_settings(row["dataset"])
+        changed = {k: (row.get(k), v) for k, v in expected.items() if row.get(k) != v}
+        if changed:
+            details = ", ".join(
+                f"{k}={old!r} there but {new!r} now"
+                for k, (old, new) in changed.items()
+            )
+            raise ValueError(
+                f"The results file already holds fits of this grid made with "
+                f"other settings ({details}). Use another output folder, or "
+                "the same settings to resume."
+            )
+
+
+def _write_summary(result, plots):
+    from .figures import save_figures
+    from .report import summary_markdown
+    from .stats import summarize
+
+    out_dir = result.out_dir
+    summary = summarize(result.rows)
+    path = out_dir / "summary.csv"
+    _atomic_write(path, summary.to_csv(index=False, float_format="%.6g"))
+    result.files["summary.csv"] = path
+    path = out_dir / "summary.md"
+    _atomic_write(path, summary_markdown(summary))
+    result.files["summary.md"] = path
+    if plots:
+        for path in save_figures(summary, out_dir):
+            result.files[path.name] = path
+    return summary
+
+
+def _atomic_write(path, text):
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _log_failure(path, spec, trace):
+    with open(path, "a", encoding="utf-8") as handle:
+        stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        handle.write(f"--- {stamp} {spec.label()}\n{trace}\n")
+
+
+def _write_run_info(result, command):
+    info = {
+        "command": command,
+        "config": result.config.as_dict(),
+        "fits_planned": result.n_planned,
+        "fits_skipped": result.n_skipped,
+        "fits_run": result.n_run,
+        "fits_failed": len(result.failures),
+        "wall_time_s": round(result.wall_time_s, 1),
+        "fit_time_s_total": round(
+            sum(r["fit_time_s"] for r in result.rows if "fit_time_s" in r), 1
+        ),
+        "hardware": hardware_description(),
+        "versions": _versions(),
+        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+    path = result.out_dir / "run_info.json"
+    _atomic_write(path, json.dumps(info, indent=2, default=str) + "\n")
+    return path
+
+
+def hardware_description():
+    """CPU model, core count and GPU of this machine, as one line."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{cpu}, {cores or os.cpu_count()} CPU cores, {gpu}"
+
+
+def _versions():
+    import sklearn
+    import skorch
+    import torch
+
+    from .. import __version__
+
+    return (
+        f"sklimb {__version__}, torch {torch.__version__}, skorch "
+        f"{skorch.__version__}, scikit-learn {sklearn.__version__}, numpy "
+        f"{np.__version__}, python {platform.python_version()}"
+    )
