@@ -13,11 +13,12 @@ def _num(x, digits=1):
     return "n/a" if x is None or math.isnan(x) else f"{x:.{digits}f}"
 
 
-def _pm(mean, half, digits=1, scale=1.0):
-    """``mean ± half`` (the half-width left out when it is NaN)."""
+def _pm(mean, half, digits=1, scale=1.0, sign=""):
+    """``mean ± half`` (the half-width left out when it is NaN); ``sign="+"``
+    writes the sign of positive means too."""
     if math.isnan(mean):
         return "n/a"
-    text = f"{scale * mean:.{digits}f}"
+    text = f"{scale * mean:{sign}.{digits}f}"
     if not math.isnan(half):
         text += f" ± {scale * half:.{digits}f}"
     return text
@@ -119,6 +120,7 @@ def summary_markdown(summary, title="Masked-zone experiments"):
                         row[f"overall_error_diff{suffix}"],
                         digits=2,
                         scale=100,
+                        sign="+",
                     ),
                 }
             )
@@ -131,7 +133,7 @@ def _change(row):
     reduction = row.get("masked_zone_reduction", float("nan"))
     if reduction is None or math.isnan(reduction):
         return "n/a"
-    text = f"{-100 * reduction:+.0f}%"
+    text = f"{-100 * reduction + 0.0:+.0f}%"
     p = row.get("masked_zone_error_diff_pvalue", float("nan"))
     if not math.isnan(p):
         text += f" (p={p:.2g})"
@@ -193,7 +195,7 @@ def console_summary(summary, *, width=13):
                 text = _num(row["masked_zone_count_mean"])
                 reduction = row.get("masked_zone_reduction", float("nan"))
                 if alpha != 0 and not math.isnan(reduction):
-                    text += f" ({-100 * reduction:+.0f}%)"
+                    text += f" ({-100 * reduction + 0.0:+.0f}%)"
                 cells.append(f"{text:>{width}}")
             overall = 100 * by_alpha["overall_error_mean"].mean()
             lines.append(

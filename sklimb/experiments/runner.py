@@ -9,9 +9,6 @@ it finishes. Fits already in that file are skipped, so running the same sweep
 again resumes it.
 """
 
-import json
-import os
-import platform
 import sys
 import time
 import traceback
@@ -27,6 +24,7 @@ from ..modules import MNISTConvNet
 from ..penalty import random_mask
 from .data import load_sweep_dataset
 from .grid import result_key
+from .provenance import atomic_write, library_versions, write_run_info
 from .results import ResultsLog, write_results_csv
 
 __all__ = ["SweepResult", "run_fit", "run_sweep"]
@@ -117,7 +115,7 @@ def run_fit(spec, config):
         "fit_time_s": round(fit_time, 3),
         "device": str(next(net.module_.parameters()).device),
         **settings,
-        "versions": _versions(),
+        "versions": library_versions(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -313,7 +311,7 @@ def run_sweep(
     if result.rows:
         result.summary = _write_summary(result, plots)
     result.wall_time_s = time.perf_counter() - start
-    result.files["run_info.json"] = _write_run_info(result, command)
+    result.files["run_info.json"] = write_run_info(result, command)
     return result
 
 
@@ -376,10 +374,10 @@ def _write_summary(result, plots):
     out_dir = result.out_dir
     summary = summarize(result.rows)
     path = out_dir / "summary.csv"
-    _atomic_write(path, summary.to_csv(index=False, float_format="%.6g"))
+    atomic_write(path, summary.to_csv(index=False, float_format="%.6g"))
     result.files["summary.csv"] = path
     path = out_dir / "summary.md"
-    _atomic_write(path, summary_markdown(summary))
+    atomic_write(path, summary_markdown(summary))
     result.files["summary.md"] = path
     if plots:
         for path in save_figures(summary, out_dir):
@@ -387,66 +385,7 @@ def _write_summary(result, plots):
     return summary
 
 
-def _atomic_write(path, text):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _log_failure(path, spec, trace):
     with open(path, "a", encoding="utf-8") as handle:
         stamp = datetime.now(timezone.utc).isoformat(timespec="seconds")
         handle.write(f"--- {stamp} {spec.label()}\n{trace}\n")
-
-
-def _write_run_info(result, command):
-    info = {
-        "command": command,
-        "config": result.config.as_dict(),
-        "fits_planned": result.n_planned,
-        "fits_skipped": result.n_skipped,
-        "fits_run": result.n_run,
-        "fits_failed": len(result.failures),
-        "wall_time_s": round(result.wall_time_s, 1),
-        "fit_time_s_total": round(
-            sum(r["fit_time_s"] for r in result.rows if "fit_time_s" in r), 1
-        ),
-        "hardware": hardware_description(),
-        "versions": _versions(),
-        "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-    }
-    path = result.out_dir / "run_info.json"
-    _atomic_write(path, json.dumps(info, indent=2, default=str) + "\n")
-    return path
-
-
-def hardware_description():
-    """CPU model, core count and GPU of this machine, as one line."""
-    import torch
-
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as handle:
-            for line in handle:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
-    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
-    return f"{cpu}, {cores or os.cpu_count()} CPU cores, {gpu}"
-
-
-def _versions():
-    import sklearn
-    import skorch
-    import torch
-
-    from .. import __version__
-
-    return (
-        f"sklimb {__version__}, torch {torch.__version__}, skorch "
-        f"{skorch.__version__}, scikit-learn {sklearn.__version__}, numpy "
-        f"{np.__version__}, python {platform.python_version()}"
-    )

@@ -1,0 +1,91 @@
+"""Provenance of a sweep: hardware, library versions, ``run_info.json``."""
+
+import json
+import os
+import platform
+from datetime import datetime, timezone
+
+import numpy as np
+
+__all__ = [
+    "atomic_write",
+    "hardware_description",
+    "library_versions",
+    "write_run_info",
+]
+
+
+def atomic_write(path, text):
+    """Write text through a temporary file and ``os.replace``."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def write_run_info(result, command):
+    """Write ``run_info.json``: the settings, the totals of the results file,
+    and one entry per invocation (a resumed sweep adds one)."""
+    path = result.out_dir / "run_info.json"
+    runs = []
+    if path.exists():
+        try:
+            runs = list(json.loads(path.read_text(encoding="utf-8"))["runs"])
+        except (ValueError, KeyError, TypeError):
+            runs = []
+    runs.append(
+        {
+            "command": command,
+            "fits_planned": result.n_planned,
+            "fits_skipped": result.n_skipped,
+            "fits_run": result.n_run,
+            "fits_failed": len(result.failures),
+            "wall_time_s": round(result.wall_time_s, 1),
+            "hardware": hardware_description(),
+            "versions": library_versions(),
+            "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+    )
+    info = {
+        "config": result.config.as_dict(),
+        "fits_recorded": len(result.rows),
+        "fit_time_s_total": round(
+            sum(r["fit_time_s"] for r in result.rows if "fit_time_s" in r), 1
+        ),
+        "wall_time_s_total": round(sum(r["wall_time_s"] for r in runs), 1),
+        "runs": runs,
+    }
+    atomic_write(path, json.dumps(info, indent=2, default=str) + "\n")
+    return path
+
+
+def hardware_description():
+    """CPU model, core count and GPU of this machine, as one line."""
+    import torch
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("model name"):
+                    cpu = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
+    return f"{cpu}, {cores or os.cpu_count()} CPU cores, {gpu}"
+
+
+def library_versions():
+    """Versions of sklimb and of the libraries that shape its results."""
+    import sklearn
+    import skorch
+    import torch
+
+    from .. import __version__
+
+    return (
+        f"sklimb {__version__}, torch {torch.__version__}, skorch "
+        f"{skorch.__version__}, scikit-learn {sklearn.__version__}, numpy "
+        f"{np.__version__}, python {platform.python_version()}"
+    )
