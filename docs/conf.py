@@ -27,7 +27,12 @@ exclude_patterns = [
     "auto_examples/*.py",
     "auto_examples/*.zip",
     "auto_examples/*.md5",
+    # result tables written by the runs; the report pages link to them
+    "baselines/*.md",
+    "replication/*/summary.md",
 ]
+# The reports link to their result folders, which are not pages.
+suppress_warnings = ["myst.xref_missing"]
 autosummary_generate = True
 numpydoc_show_class_members = False
 html_theme = "alabaster"
