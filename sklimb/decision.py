@@ -60,7 +60,7 @@ DataFrame, default=None
         ``cost_matrix`` aligned to ``classes_``.
     n_features_in_ : int
         Number of features seen in :meth:`fit`, when the estimator has it.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Feature names seen in :meth:`fit`, when the estimator has them.
 
     See Also
