@@ -13,7 +13,14 @@ from sklearn.utils.validation import (
     validate_data,
 )
 from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import EarlyStopping, EpochTimer, PassthroughScoring, PrintLog
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochTimer,
+    PassthroughScoring,
+    PrintLog,
+)
+from skorch.utils import TeeGenerator
 
 from . import losses as L
 from ._iterator import BatchIterator, DeviceDataset, sampling_probabilities
@@ -481,6 +488,44 @@ array-like or None, default=None
         if self.input_shape is not None and not isinstance(x, dict):
             x = x.reshape(-1, *self.input_shape)
         return super().infer(x, **fit_params)
+
+    def train_step(self, batch, **fit_params):
+        # skorch's step wraps every batch in an optimizer closure and a step
+        # accumulator, and notifies on_grad_computed with a generator over the
+        # parameters; skorch documents overriding train_step for finer control.
+        # Optimizers that re-evaluate the loss (LBFGS) keep skorch's path.
+        optimizers = [getattr(self, name + "_") for name in self._optimizers]
+        if any(isinstance(opt, torch.optim.LBFGS) for opt in optimizers):
+            return super().train_step(batch, **fit_params)
+        self._zero_grad_optimizer()
+        step = self.train_step_single(batch, **fit_params)
+        if self._grad_hooks:
+            self.notify(
+                "on_grad_computed",
+                named_parameters=TeeGenerator(self.get_all_learnable_params()),
+                batch=batch,
+            )
+        for opt in optimizers:
+            opt.step()
+        return step
+
+    @property
+    def _grad_hooks(self):
+        """Whether the net or a callback does something in on_grad_computed."""
+        overridden = [type(self).on_grad_computed is not NeuralNet.on_grad_computed]
+        overridden += [
+            type(cb).on_grad_computed is not Callback.on_grad_computed
+            for _, cb in self.callbacks_
+        ]
+        return any(overridden)
+
+    def _set_training(self, training=True):
+        # skorch calls this for every batch and .train() walks every
+        # submodule; switch only modules whose mode differs.
+        for name in self._modules + self._criteria:
+            module = getattr(self, name + "_")
+            if isinstance(module, torch.nn.Module) and module.training != training:
+                module.train(training)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if isinstance(y_true, dict):

@@ -494,3 +494,42 @@ def test_torch_module_losses_can_be_given_and_set(small):
         .fit(X, y)
     )
     assert by_class.criterion_.label_smoothing == 0.1
+
+
+def test_grad_callbacks_and_closure_optimizers_still_work(small):
+    from skorch.callbacks import Callback
+
+    X, y = small
+    seen = []
+
+    class GradSpy(Callback):
+        def on_grad_computed(self, net, named_parameters, batch=None, **kwargs):
+            seen.append(sum(p.grad.abs().sum().item() for _, p in named_parameters))
+
+    clf = CostSensitiveNetClassifier(
+        callbacks=[("spy", GradSpy())], batch_size=100, **FAST
+    ).fit(X, y)
+    assert len(seen) == 9 and all(g > 0 for g in seen)
+    lbfgs = CostSensitiveNetClassifier(
+        optimizer=torch.optim.LBFGS, lr=0.5, batch_size=-1, **FAST
+    ).fit(X, y)
+    assert lbfgs.history[-1, "train_loss"] < lbfgs.history[0, "train_loss"]
+    clf.predict(X)
+    assert clf.module_.training is False
+
+
+def test_dropout_is_on_in_training_and_off_in_prediction(small):
+    X, y = small
+    modes = []
+
+    def spy(logits, target):
+        modes.append(clf.module_.training)
+        return torch.nn.functional.cross_entropy(logits, target)
+
+    clf = CostSensitiveNetClassifier(
+        loss=spy, module__dropout=0.5, module=MLP, early_stopping=True, **FAST
+    )
+    clf.fit(X, y)
+    assert True in modes and False in modes  # train batches, then validation
+    p1, p2 = clf.predict_proba(X), clf.predict_proba(X)
+    np.testing.assert_array_equal(p1, p2)
