@@ -542,7 +542,8 @@ array-like or None, default=None
         dataset = self.get_dataset(X, y)
         if not (self.early_stopping and isinstance(dataset, DeviceDataset)):
             return super().get_split_datasets(X, y, **fit_params)
-        return _HoldOut(self.validation_fraction, self._split_seed())(dataset)
+        seed = None if self._fit_seed is None else self._fit_seed + 1
+        return _HoldOut(self.validation_fraction, seed)(dataset)
 
     def get_iterator(self, dataset, training=False):
         if not isinstance(dataset, DeviceDataset):
@@ -578,11 +579,15 @@ array-like or None, default=None
 
     @contextmanager
     def _seeded(self):
+        # One seed per fit, drawn once from random_state: it seeds the weights,
+        # dropout, the shuffling generator and (plus one) the validation split.
         if self.random_state is None:
-            self._shuffle_generator = None
+            self._fit_seed = self._shuffle_generator = None
             yield
             return
-        seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+        seed = self._fit_seed = int(
+            check_random_state(self.random_state).randint(2**31 - 1)
+        )
         devices = (
             [torch.cuda.current_device()]
             if (str(self.device).startswith("cuda") and torch.cuda.is_available())
@@ -619,11 +624,6 @@ array-like or None, default=None
                     super().initialize()
                 NeuralNet.partial_fit(self, dataset, None, **fit_params)
         return self
-
-    def _split_seed(self):
-        if self.random_state is None:
-            return None
-        return int(check_random_state(self.random_state).randint(2**31 - 1)) + 1
 
     def _aligned_penalty_matrix(self):
         needs = self.loss in COST_LOSSES or self.decision == "min_risk"
