@@ -1,20 +1,25 @@
 """Validation of the nets' parameters and fit-time inputs."""
 
+import warnings
+
 import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
-LOSSES = (
-    "cross_entropy",
-    "weighted_cross_entropy",
-    "bilinear",
-    "log_bilinear",
-    "focal",
-    "margin",
-    "class_balanced",
-    "class_balanced_focal",
-    "ldam",
-)
-COST_LOSSES = ("bilinear", "log_bilinear")
+from ._loss_registry import COST_LOSSES, LOSSES, ignored_parameters
+
+__all__ = [
+    "CLASS_BALANCED_LOSSES",
+    "COST_LOSSES",
+    "LOSSES",
+    "check_device",
+    "check_fit_sample_weight",
+    "check_float32_range",
+    "check_input_shape",
+    "check_managed_params",
+    "check_net_params",
+    "check_sample_cost",
+]
+
 CLASS_BALANCED_LOSSES = ("class_balanced", "class_balanced_focal")
 DECISIONS = ("argmax", "min_risk")
 
@@ -23,38 +28,137 @@ def _is_int(value):
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+# skorch parameters that sklimb sets itself, with what to use instead. Their
+# values are kept by get_params/clone, and refused by fit unless unchanged.
+_MANAGED_INSTEAD = {
+    "criterion": "the loss parameter (loss=<name, callable or torch module>)",
+    "iterator_train": "batch_size and sampler",
+    "iterator_valid": "batch_size",
+    "dataset": "arrays as X (sklimb builds its own dataset)",
+    "train_split": "early_stopping=True with validation_fraction",
+    "predict_nonlinearity": "decision (predict_proba always applies softmax)",
+}
+_MANAGED_PREFIXES = {
+    "iterator_train__": "batch_size and sampler",
+    "iterator_valid__": "batch_size",
+    "dataset__": "arrays as X (sklimb builds its own dataset)",
+}
+
+
+def check_managed_params(net, defaults):
+    """Refuse skorch parameters that sklimb manages, naming what to use.
+
+    Parameters
+    ----------
+    net : CostSensitiveNetClassifier
+    defaults : dict
+        The managed parameters' values set by sklimb.
+    """
+    for name, instead in _MANAGED_INSTEAD.items():
+        value = getattr(net, name, defaults[name])
+        if value is not defaults[name]:
+            raise ValueError(
+                f"{name}={value!r} is set by sklimb and cannot be changed; use "
+                f"{instead} instead."
+            )
+    for key in vars(net):
+        for prefix, instead in _MANAGED_PREFIXES.items():
+            if key.startswith(prefix):
+                raise ValueError(
+                    f"{key} is set by sklimb and cannot be changed; use {instead} "
+                    "instead."
+                )
+        if key.startswith("criterion__") and isinstance(net.loss, str):
+            raise ValueError(
+                f"{key} is not used with loss={net.loss!r}: set the loss's own "
+                "parameters (alpha, gamma, beta, margin, max_margin, scale, "
+                "class_weight) instead; criterion__* parameters are passed to a "
+                "torch module class given as loss."
+            )
+
+
 def check_net_params(net):
-    """Raise a ValueError naming the first invalid hyperparameter of ``net``."""
+    """Cross-parameter rules that ``_parameter_constraints`` cannot express.
+
+    Raises a ValueError naming the offending parameters.
+    """
     loss = net.loss
-    if not (callable(loss) or loss in LOSSES):
-        raise ValueError(f"loss must be one of {LOSSES} or a callable, got {loss!r}.")
-    if not isinstance(net.alpha, (int, float)) or not 0 <= net.alpha <= 1:
-        raise ValueError(f"alpha must be a float in [0, 1], got {net.alpha!r}.")
-    if not net.gamma >= 0:
-        raise ValueError(f"gamma must be non-negative, got {net.gamma!r}.")
-    if not 0 <= net.beta < 1:
-        raise ValueError(f"beta must be in [0, 1), got {net.beta!r}.")
-    if not 0.5 < net.margin < 1:
-        raise ValueError(f"margin must be in (0.5, 1), got {net.margin!r}.")
-    for name in ("max_margin", "scale"):
-        if not getattr(net, name) > 0:
-            raise ValueError(f"{name} must be positive, got {getattr(net, name)!r}.")
-    if net.decision not in DECISIONS:
-        raise ValueError(f"decision must be one of {DECISIONS}, got {net.decision!r}.")
-    if not 0 < net.validation_fraction < 1:
-        raise ValueError(
-            f"validation_fraction must be in (0, 1), got {net.validation_fraction!r}."
-        )
-    if not (_is_int(net.max_epochs) and net.max_epochs > 0):
-        raise ValueError(f"max_epochs must be a positive int, got {net.max_epochs!r}.")
-    bs = net.batch_size
-    if not (_is_int(bs) and (bs > 0 or bs == -1)):
-        raise ValueError(f"batch_size must be a positive int or -1, got {bs!r}.")
     if loss in CLASS_BALANCED_LOSSES and net.class_weight is not None:
         raise ValueError(
             f"class_weight must be None with loss={loss!r}: the loss sets its own "
             "class weights from beta."
         )
+    sizes = net.hidden_layer_sizes
+    sizes = [sizes] if _is_int(sizes) else list(sizes)
+    if not all(_is_int(s) and s > 0 for s in sizes):
+        raise ValueError(
+            f"hidden_layer_sizes must hold positive integers, got "
+            f"{net.hidden_layer_sizes!r}."
+        )
+    shape = net.input_shape
+    if shape is not None and not (
+        len(shape) > 0 and all(_is_int(s) and s > 0 for s in shape)
+    ):
+        raise ValueError(
+            f"input_shape must be a non-empty tuple of positive integers, got "
+            f"{shape!r}."
+        )
+    if (
+        net.penalty_matrix is not None
+        and "penalty_matrix" in ignored_parameters(loss)
+        and net.decision != "min_risk"
+    ):
+        warnings.warn(
+            f"penalty_matrix is not used by loss={loss!r} (only the bilinear "
+            "losses and decision='min_risk' use it).",
+            UserWarning,
+            stacklevel=4,
+        )
+
+
+def check_device(device):
+    """The torch device ``device`` resolves to; a ValueError naming ``device``
+    when it is not a device or CUDA is not available."""
+    import torch
+
+    if device is None:
+        return None
+    resolved = device
+    if device == "auto":
+        resolved = "cuda" if torch.cuda.is_available() else "cpu"
+    try:
+        dev = torch.device(resolved)
+    except (RuntimeError, TypeError, ValueError) as exc:
+        raise ValueError(
+            f"device={device!r} is not a torch device ({exc}); use 'auto', 'cpu', "
+            "'cuda' or 'cuda:<index>'."
+        ) from None
+    if dev.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"device={device!r} but CUDA is not available on this machine; "
+                "use device='auto' or 'cpu'."
+            )
+        if dev.index is not None and dev.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"device={device!r} but this machine has "
+                f"{torch.cuda.device_count()} CUDA device(s)."
+            )
+    return resolved
+
+
+def check_float32_range(X, name="X"):
+    """Refuse values the nets' float32 computation would turn into inf."""
+    if getattr(X, "dtype", None) == np.float64 and X.size:
+        data = X.data if hasattr(X, "tocsr") else X
+        if data.size and np.abs(data).max() > _FLOAT32_MAX:
+            raise ValueError(
+                f"{name} holds values beyond the float32 range (|x| > "
+                f"{_FLOAT32_MAX:.3g}), which the network computes in; they would "
+                f"become inf. Rescale {name} (e.g. with StandardScaler)."
+            )
 
 
 def check_fit_sample_weight(sample_weight, n_samples):
@@ -81,7 +185,7 @@ def check_sample_cost(sample_cost, n_samples, n_classes, loss):
     """Validated float64 per-sample costs of shape (n_samples, n_classes)."""
     if sample_cost is None:
         return None
-    if loss not in COST_LOSSES:
+    if not (isinstance(loss, str) and loss in COST_LOSSES):
         raise ValueError(
             f"sample_cost is used by the bilinear losses only, not by loss={loss!r}."
         )

@@ -1,12 +1,15 @@
 """Cost-sensitive neural-net classifiers on skorch."""
 
 import inspect
+import numbers
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
 import torch
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import (
     check_is_fitted,
@@ -23,19 +26,33 @@ from skorch.callbacks import (
 from skorch.utils import TeeGenerator
 
 from . import losses as L
+from ._capture import (
+    CapturedTrainStep,
+    capture_blockers,
+    make_optimizer_capturable,
+)
 from ._iterator import BatchIterator, DeviceDataset, sampling_probabilities
+from ._loss_registry import LOSS_PARAMETERS, LOSSES, build_criterion
 from ._monitoring import EpochProgressBar, FiniteLossGuard
+from ._skorch_compat import (
+    fit_loop_reporting_interrupt,
+    reinitialize_criterion,
+    skorch_param_names,
+    validate_constraints,
+)
+from ._training import acts_per_batch, run_epoch
 from ._validation import (
-    CLASS_BALANCED_LOSSES,
     COST_LOSSES,
+    check_device,
     check_fit_sample_weight,
+    check_float32_range,
     check_input_shape,
+    check_managed_params,
     check_net_params,
     check_sample_cost,
 )
 from .modules import MLP
 from .penalty import align_penalty_matrix, zero_one_matrix
-from .weights import compute_class_weight
 
 __all__ = [
     "CostSensitiveNetClassifier",
@@ -58,25 +75,6 @@ def _resolve_device(device):
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
-
-
-class _CallableLoss(torch.nn.Module):
-    """Wrap a user's ``loss(logits, target, **kw) -> scalar`` as a criterion."""
-
-    def __init__(self, fn):
-        super().__init__()
-        self.fn = fn
-        params = inspect.signature(fn).parameters
-        self.accepts = {k for k in ("sample_weight", "sample_cost") if k in params}
-
-    def forward(self, logits, target, **kwargs):
-        unknown = set(kwargs) - self.accepts
-        if unknown:
-            raise TypeError(
-                f"the loss callable {self.fn!r} does not accept "
-                f"{', '.join(sorted(unknown))}; add it to its signature."
-            )
-        return self.fn(logits, target, **kwargs)
 
 
 class _HoldOut:
@@ -174,6 +172,19 @@ array-like or None, default=None
     warm_start : bool, default=False
     device : str, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU.
+    cuda_graph : {"auto", True, False}, default="auto"
+        On CUDA, record each training step (forward, loss, backward and
+        optimiser step) once as a CUDA graph and replay it for every batch of
+        the same size, which removes most of the launch overhead of small
+        networks. ``"auto"`` captures when the optimiser (Adam, AdamW, SGD,
+        ...) and the callbacks allow it and falls back to eager steps with a
+        warning when a capture fails; ``True`` raises instead; ``False``
+        always runs eager steps. Ignored on the CPU. Results equal eager
+        training within float tolerance (dropout draws other random numbers).
+    precision : {"float32", "bfloat16"}, default="float32"
+        ``"bfloat16"`` runs the module's forward pass under
+        :func:`torch.autocast` with bfloat16 (the loss is computed in float32
+        from the logits); on CUDA it needs a GPU that supports bfloat16.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, dropout and shuffling; the same seed
         gives the same result on the same device.
@@ -194,6 +205,9 @@ array-like or None, default=None
         The class weights the loss used.
     penalty_matrix_ : ndarray of shape (n_classes, n_classes) or None
         ``penalty_matrix`` aligned to ``classes_``.
+    cuda_graph_ : int
+        Number of batch sizes whose training steps ran as captured CUDA graphs
+        in the last ``fit`` (0: eager steps only; see ``cuda_graph``).
     module_, criterion_, optimizer_, history_
         As in skorch.
 
@@ -225,6 +239,54 @@ array-like or None, default=None
     (2, 3)
     """
 
+    _parameter_constraints = {
+        "module": [None, type, torch.nn.Module],
+        "loss": [StrOptions(set(LOSSES)), callable],
+        "penalty_matrix": ["array-like", dict, None],
+        "alpha": [Interval(numbers.Real, 0, 1, closed="both")],
+        "class_weight": [
+            StrOptions({"balanced", "inverse_sqrt", "effective_number"}),
+            dict,
+            "array-like",
+            None,
+        ],
+        "gamma": [Interval(numbers.Real, 0, None, closed="left")],
+        "beta": [Interval(numbers.Real, 0, 1, closed="left")],
+        "margin": [Interval(numbers.Real, 0.5, 1, closed="neither")],
+        "max_margin": [Interval(numbers.Real, 0, None, closed="neither")],
+        "scale": [Interval(numbers.Real, 0, None, closed="neither")],
+        "decision": [StrOptions({"argmax", "min_risk"})],
+        "sampler": [StrOptions({"balanced", "sqrt"}), callable, None],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(numbers.Integral, 1, None, closed="left"),
+        ],
+        "input_shape": ["array-like", None],
+        "optimizer": [type],
+        "lr": [Interval(numbers.Real, 0, None, closed="left")],
+        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
+        "batch_size": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Options(numbers.Integral, {-1}),
+        ],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
+        "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
+        "tol": [Interval(numbers.Real, 0, None, closed="left")],
+        "callbacks": [list, None],
+        "warm_start": ["boolean"],
+        "device": [str, torch.device],
+        "cuda_graph": [StrOptions({"auto"}), "boolean"],
+        "precision": [StrOptions({"float32", "bfloat16"})],
+        "random_state": ["random_state"],
+        "verbose": ["verbose"],
+        "progress_bar": ["boolean"],
+        "compile": ["boolean"],
+        "use_caching": [StrOptions({"auto"}), "boolean"],
+        "torch_load_kwargs": [dict, None],
+        "classes": ["array-like", None],
+    }
+
     def __init__(
         self,
         module=None,
@@ -253,6 +315,8 @@ array-like or None, default=None
         callbacks=None,
         warm_start=False,
         device="auto",
+        cuda_graph="auto",
+        precision="float32",
         random_state=None,
         verbose=0,
         progress_bar=False,
@@ -277,6 +341,8 @@ array-like or None, default=None
         self.tol = tol
         self.random_state = random_state
         self.progress_bar = progress_bar
+        self.cuda_graph = cuda_graph
+        self.precision = precision
         for key, value in _MANAGED.items():
             kwargs.setdefault(key, value)
         super().__init__(
@@ -317,10 +383,13 @@ array-like or None, default=None
         return names
 
     def _get_param_names(self):
-        # The constructor's own parameters plus skorch's routed ``prefix__key``
-        # parameters; never skorch's internal state or the managed parameters.
+        # The constructor's own parameters, skorch's (see
+        # sklimb._skorch_compat) and the routed ``prefix__key`` parameters;
+        # never skorch's internal state.
+        names = self._init_param_names()
+        names += [n for n in skorch_param_names() if n not in names]
         extra = [k for k in self.__dict__ if "__" in k and not k.endswith("_")]
-        return sorted(self._init_param_names() + extra)
+        return sorted(names + extra)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -341,11 +410,13 @@ array-like or None, default=None
     def _validate_X(self, X):
         X = validate_data(self, X, reset=False, dtype=(np.float32, np.float64))
         check_input_shape(self.input_shape, X.shape[1])
+        check_float32_range(X)
         return self._to_tensor(X)
 
     def _training_dataset(self, X, y, sample_weight, sample_cost, classes, reset):
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float32, np.float64))
         check_input_shape(self.input_shape, X.shape[1])
+        check_float32_range(X)
         check_classification_targets(y)
         if reset:
             found = np.unique(y) if classes is None else np.unique(classes)
@@ -444,41 +515,15 @@ array-like or None, default=None
         return self
 
     def _build_criterion(self):
-        loss = self.loss
-        if callable(loss):
-            if isinstance(loss, torch.nn.Module):
-                return loss
-            if isinstance(loss, type) and issubclass(loss, torch.nn.Module):
-                return loss(**self.get_params_for("criterion"))
-            return _CallableLoss(loss)
-        counts = self.class_counts_
-        if loss in CLASS_BALANCED_LOSSES:
-            self.class_weight_ = None
-            base = "focal" if loss == "class_balanced_focal" else "cross_entropy"
-            return L.ClassBalancedLoss(
-                counts, beta=self.beta, base=base, gamma=self.gamma
-            )
-        class_weight = self.class_weight
-        if loss == "weighted_cross_entropy" and class_weight is None:
-            class_weight = "balanced"
-        weight = None
-        if class_weight is not None:
-            weight = compute_class_weight(
-                class_weight, classes=self.classes_, class_counts=counts, beta=self.beta
-            )
-        self.class_weight_ = weight
-        if loss in ("cross_entropy", "weighted_cross_entropy"):
-            return L.CrossEntropyLoss(weight=weight)
-        if loss in COST_LOSSES:
-            cls = L.BilinearLoss if loss == "bilinear" else L.LogBilinearLoss
-            return cls(self.penalty_matrix_, alpha=self.alpha, weight=weight)
-        if loss == "focal":
-            return L.FocalLoss(gamma=self.gamma, weight=weight)
-        if loss == "margin":
-            return L.MarginCrossEntropyLoss(margin=self.margin, weight=weight)
-        return L.LDAMLoss(
-            counts, max_margin=self.max_margin, scale=self.scale, weight=weight
+        criterion, self.class_weight_ = build_criterion(
+            self.loss,
+            {name: getattr(self, name) for name in LOSS_PARAMETERS},
+            classes=self.classes_,
+            class_counts=self.class_counts_,
+            penalty_matrix=self.penalty_matrix_,
+            criterion_params=self.get_params_for("criterion"),
         )
+        return criterion
 
     def initialize(self):
         with self._resolved_device():
@@ -487,9 +532,71 @@ array-like or None, default=None
     def infer(self, x, **fit_params):
         if self.input_shape is not None and not isinstance(x, dict):
             x = x.reshape(-1, *self.input_shape)
-        return super().infer(x, **fit_params)
+        if self.precision != "bfloat16":
+            return super().infer(x, **fit_params)
+        device_type = torch.device(self.device).type
+        with torch.autocast(device_type, dtype=torch.bfloat16, cache_enabled=False):
+            out = super().infer(x, **fit_params)
+        if isinstance(out, tuple):
+            return (out[0].float(), *out[1:])
+        return out.float()
+
+    def initialize_optimizer(self, *args, **kwargs):
+        super().initialize_optimizer(*args, **kwargs)
+        if self.cuda_graph is not False and not capture_blockers(self):
+            # Optimiser state on the device, so that step() can be captured.
+            make_optimizer_capturable(self)
+        return self
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        super().on_train_begin(net, X=X, y=y, **kwargs)
+        self._captured_step = None
+        if (
+            self.precision == "bfloat16"
+            and str(self.device).startswith("cuda")
+            and not torch.cuda.is_bf16_supported()
+        ):
+            raise ValueError(
+                "precision='bfloat16' needs a GPU that supports bfloat16; "
+                f"{torch.cuda.get_device_name()} does not. Use precision='float32'."
+            )
+        if self.cuda_graph is False:
+            return
+        blockers = capture_blockers(self)
+        if not blockers:
+            self._captured_step = CapturedTrainStep(
+                self, self._eager_train_step, required=self.cuda_graph is True
+            )
+        elif self.cuda_graph is True and str(self.device).startswith("cuda"):
+            raise ValueError(
+                "cuda_graph=True, but the training step cannot be captured: "
+                + "; ".join(blockers)
+                + ". Use cuda_graph='auto' to fall back to eager steps."
+            )
+
+    def on_train_end(self, net, X=None, y=None, **kwargs):
+        super().on_train_end(net, X=X, y=y, **kwargs)
+        captured = getattr(self, "_captured_step", None)
+        self.cuda_graph_ = 0 if captured is None else captured.n_graphs
+        # The graphs hold their own device memory: free it with the fit.
+        self._captured_step = None
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        # Batch losses stay on the device until the epoch ends, unless a
+        # callback acts on single batches (see sklimb._training).
+        if acts_per_batch(self):
+            return super().run_single_epoch(
+                iterator, training, prefix, step_fn, **fit_params
+            )
+        return run_epoch(self, iterator, training, prefix, step_fn, **fit_params)
 
     def train_step(self, batch, **fit_params):
+        captured = getattr(self, "_captured_step", None)
+        if captured is not None:
+            return captured(batch, **fit_params)
+        return self._eager_train_step(batch, **fit_params)
+
+    def _eager_train_step(self, batch, **fit_params):
         # skorch's step wraps every batch in an optimizer closure and a step
         # accumulator, and notifies on_grad_computed with a generator over the
         # parameters; skorch documents overriding train_step for finer control.
@@ -601,29 +708,71 @@ array-like or None, default=None
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_shuffle_generator", None)
+        state.pop("_captured_step", None)
         return state
 
     def __setstate__(self, state):
         requested = state["device"]
         state["device"] = _resolve_device(requested)
         super().__setstate__(state)
-        self.device = requested
+        # skorch maps a CUDA net to the CPU when CUDA is missing and sets
+        # device="cpu"; only "auto" is restored as the user wrote it.
+        if requested == "auto":
+            self.device = requested
 
     # ------------------------------------------------------------------
     # public API
     # ------------------------------------------------------------------
-    def _fit(self, X, y, sample_weight, sample_cost, classes, fit_params, reset):
+    def _fit(
+        self, X, y, sample_weight, sample_cost, classes, fit_params, reset, method
+    ):
+        validate_constraints(self)
+        check_managed_params(self, _MANAGED)
         check_net_params(self)
+        check_device(self.device)
         with self._resolved_device():
-            dataset = self._training_dataset(
-                X, y, sample_weight, sample_cost, classes, reset
-            )
-            self.penalty_matrix_ = self._aligned_penalty_matrix()
-            with self._seeded():
+            try:
+                dataset = self._training_dataset(
+                    X, y, sample_weight, sample_cost, classes, reset
+                )
+                self.penalty_matrix_ = self._aligned_penalty_matrix()
+            except BaseException:
                 if reset:
-                    super().initialize()
-                NeuralNet.partial_fit(self, dataset, None, **fit_params)
+                    self._mark_unfitted()
+                raise
+            epochs_before = 0 if reset else len(self.history)
+            try:
+                with self._seeded():
+                    if reset:
+                        super().initialize()
+                    else:  # loss parameters may have changed since
+                        reinitialize_criterion(self)
+                    # skorch's partial_fit would hide a KeyboardInterrupt.
+                    interrupted = fit_loop_reporting_interrupt(
+                        self, dataset, None, routing_method=method, **fit_params
+                    )
+            except BaseException:
+                # A fit that raised (a non-finite loss, a bad callable, ...)
+                # leaves weights that must not be used for predictions.
+                self._mark_unfitted()
+                raise
+        self.interrupted_ = interrupted
+        self.n_iter_ = sum("train_loss" in row for row in self.history)
+        if interrupted:
+            done = self.n_iter_ - epochs_before
+            warnings.warn(
+                f"Training interrupted after {done} of {self.max_epochs} epochs "
+                "(KeyboardInterrupt); the net holds the weights of the epochs "
+                "run (interrupted_=True).",
+                UserWarning,
+                stacklevel=3,
+            )
         return self
+
+    def _mark_unfitted(self):
+        # skorch's initialized_ flag is what __sklearn_is_fitted__ reads; the
+        # next fit or partial_fit initialises the net again.
+        self.initialized_ = False
 
     def _aligned_penalty_matrix(self):
         needs = self.loss in COST_LOSSES or self.decision == "min_risk"
@@ -655,7 +804,9 @@ array-like or None, default=None
         self : object
         """
         reset = not (self.warm_start and self.__sklearn_is_fitted__())
-        return self._fit(X, y, sample_weight, sample_cost, None, fit_params, reset)
+        return self._fit(
+            X, y, sample_weight, sample_cost, None, fit_params, reset, "fit"
+        )
 
     def partial_fit(
         self, X, y, classes=None, sample_weight=None, sample_cost=None, **fit_params
@@ -666,7 +817,9 @@ array-like or None, default=None
         on the first call when ``y`` may lack some.
         """
         reset = not self.__sklearn_is_fitted__()
-        return self._fit(X, y, sample_weight, sample_cost, classes, fit_params, reset)
+        return self._fit(
+            X, y, sample_weight, sample_cost, classes, fit_params, reset, "partial_fit"
+        )
 
     def forward(self, X, training=False, device="cpu"):
         with self._resolved_device():

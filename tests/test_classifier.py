@@ -1,4 +1,7 @@
+import os
 import pickle
+import signal
+import warnings
 
 import numpy as np
 import pytest
@@ -9,12 +12,15 @@ from sklearn import config_context
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, cross_validate, train_test_split
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
+from skorch.dataset import ValidSplit
 
 from sklimb import (
     BilinearNetClassifier,
     CostSensitiveNetClassifier,
     LogBilinearNetClassifier,
 )
+from sklimb._skorch_compat import skorch_param_names
 from sklimb._validation import LOSSES
 from sklimb.losses import BilinearLoss, CrossEntropyLoss, LDAMLoss
 from sklimb.metrics import make_masked_zone_scorer, masked_zone_error
@@ -109,7 +115,8 @@ def test_top_level_params_map_onto_the_criterion(small):
     np.testing.assert_array_equal(clf.criterion_.penalty_matrix.numpy(), A)
     # set_params on a top-level parameter takes effect at the next fit.
     clf2 = clone(clf).set_params(alpha=0.9, loss="cross_entropy")
-    clf2.fit(X, y)
+    with pytest.warns(UserWarning, match="penalty_matrix is not used by loss="):
+        clf2.fit(X, y)
     assert isinstance(clf2.criterion_, CrossEntropyLoss)
     clf.set_params(alpha=0.8).fit(X, y)
     assert clf.criterion_.alpha == 0.8
@@ -156,7 +163,8 @@ def test_min_risk_decision(small):
     proba = clf.predict_proba(X)
     expected = clf.classes_[np.argmin(proba @ A, axis=1)]
     np.testing.assert_array_equal(clf.predict(X), expected)
-    argmax = clone(clf).set_params(decision="argmax").fit(X, y).predict(X)
+    with pytest.warns(UserWarning, match="penalty_matrix is not used"):
+        argmax = clone(clf).set_params(decision="argmax").fit(X, y).predict(X)
     assert (clf.predict(X) == 0).sum() < (argmax == 0).sum()
 
 
@@ -166,16 +174,16 @@ def test_min_risk_decision(small):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"alpha": 1.5}, "alpha must be a float in \\[0, 1\\]"),
-        ({"alpha": -0.1}, "alpha must be a float in \\[0, 1\\]"),
-        ({"loss": "hinge"}, "loss must be one of"),
-        ({"gamma": -1}, "gamma must be non-negative"),
-        ({"beta": 1.0}, "beta must be in \\[0, 1\\)"),
-        ({"margin": 0.4}, "margin must be in \\(0.5, 1\\)"),
-        ({"decision": "vote"}, "decision must be one of"),
-        ({"batch_size": 0}, "batch_size must be a positive int or -1"),
-        ({"max_epochs": 0}, "max_epochs must be a positive int"),
-        ({"validation_fraction": 1.0}, "validation_fraction must be in"),
+        ({"alpha": 1.5}, "'alpha' parameter .* in the range \\[0.0, 1.0\\]"),
+        ({"alpha": -0.1}, "'alpha' parameter .* in the range \\[0.0, 1.0\\]"),
+        ({"loss": "hinge"}, "'loss' parameter .* must be a str among"),
+        ({"gamma": -1}, "'gamma' parameter .* in the range \\[0.0, inf\\)"),
+        ({"beta": 1.0}, "'beta' parameter .* in the range \\[0.0, 1.0\\)"),
+        ({"margin": 0.4}, "'margin' parameter .* in the range \\(0.5, 1.0\\)"),
+        ({"decision": "vote"}, "'decision' parameter .* str among"),
+        ({"batch_size": 0}, "'batch_size' parameter .* range \\[1, inf\\) or"),
+        ({"max_epochs": 0}, "'max_epochs' parameter .* range \\[1, inf\\)"),
+        ({"validation_fraction": 1.0}, "'validation_fraction' parameter"),
         (
             {"loss": "class_balanced", "class_weight": "balanced"},
             "class_weight must be None with loss='class_balanced'",
@@ -283,9 +291,12 @@ def test_no_silent_holdout_and_early_stopping(small):
     es = CostSensitiveNetClassifier(
         early_stopping=True, n_iter_no_change=2, tol=10.0, max_epochs=30, random_state=0
     )
-    es.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # stopping early is not an interruption
+        es.fit(X, y)
     assert "valid_loss" in es.history[-1]
     assert len(es.history) == 3  # no epoch improves by tol=10: stops after 2 more
+    assert not es.interrupted_ and es.n_iter_ == 3
 
 
 def test_verbose_zero_is_silent(small, capsys):
@@ -404,7 +415,7 @@ def test_balanced_sampler_is_reproducible(small):
     a = CostSensitiveNetClassifier(sampler="sqrt", **FAST).fit(X, y)
     b = CostSensitiveNetClassifier(sampler="sqrt", **FAST).fit(X, y)
     np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
-    with pytest.raises(ValueError, match="sampler must be None"):
+    with pytest.raises(ValueError, match="'sampler' parameter"):
         CostSensitiveNetClassifier(sampler="nope", **FAST).fit(X, y)
 
 
@@ -533,3 +544,116 @@ def test_dropout_is_on_in_training_and_off_in_prediction(small):
     assert True in modes and False in modes  # train batches, then validation
     p1, p2 = clf.predict_proba(X), clf.predict_proba(X)
     np.testing.assert_array_equal(p1, p2)
+
+
+# --------------------------------------------------------------------------
+# hardening (issue 9): interrupts, failed fits, managed skorch parameters
+# --------------------------------------------------------------------------
+class _SignalAtEpoch(Callback):
+    """Send a signal to this process at the end of one epoch, as Ctrl-C or
+    ``kill`` would while training runs."""
+
+    def __init__(self, epoch, signum=signal.SIGINT):
+        self.epoch, self.signum = epoch, signum
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.epoch:
+            os.kill(os.getpid(), self.signum)
+
+
+def test_interrupted_fit_warns_and_is_marked(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(
+        callbacks=[("stop", _SignalAtEpoch(2))], **{**FAST, "max_epochs": 6}
+    )
+    with pytest.warns(UserWarning, match="interrupted after 2 of 6 epochs"):
+        clf.fit(X, y)
+    assert clf.interrupted_ and clf.n_iter_ == 2
+    # What was trained can still be used, as with MLPClassifier.
+    assert clf.predict(X).shape == (len(y),)
+    clf.set_params(callbacks=None).fit(X, y)
+    assert not clf.interrupted_ and clf.n_iter_ == 6
+
+
+def _nan_loss(logits, target):
+    return (logits * float("nan")).sum()
+
+
+def test_fit_that_raised_leaves_the_net_unfitted(small):
+    from sklearn.exceptions import NotFittedError
+
+    X, y = small
+    clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    broken = _nan_loss
+    with pytest.raises(FloatingPointError):
+        clf.set_params(loss=broken).fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict(X)
+    # partial_fit on a fitted net that then fails is not fitted either.
+    clf.set_params(loss="cross_entropy").fit(X, y)
+    with pytest.raises(FloatingPointError):
+        clf.set_params(loss=broken).partial_fit(X, y)
+    with pytest.raises(NotFittedError):
+        clf.predict_proba(X)
+
+
+def test_failed_fit_with_progress_bar_stays_picklable(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(loss=_nan_loss, progress_bar=True, **FAST)
+    with pytest.raises(FloatingPointError):
+        clf.fit(X, y)
+    pickle.loads(pickle.dumps(clf))
+
+
+def test_float64_beyond_float32_range_is_refused(small):
+    X, y = small
+    X = X.astype(np.float64)
+    X_big = X.copy()
+    X_big[3, 5] = 1e39
+    clf = CostSensitiveNetClassifier(**FAST)
+    with pytest.raises(ValueError, match="float32"):
+        clf.fit(X_big, y)
+    clf.fit(X, y)
+    with pytest.raises(ValueError, match="float32"):
+        clf.predict(X_big)
+
+
+@pytest.mark.parametrize(
+    "params, names",
+    [
+        ({"criterion": torch.nn.NLLLoss}, "loss="),
+        ({"iterator_train__shuffle": False}, "batch_size"),
+        ({"iterator_valid__batch_size": 3}, "batch_size"),
+        ({"train_split": ValidSplit(5)}, "early_stopping"),
+        ({"dataset": torch.utils.data.TensorDataset}, "dataset"),
+        ({"predict_nonlinearity": "auto"}, "decision"),
+        ({"criterion__reduction": "sum"}, "loss"),
+        ({"loss": "focal", "criterion__reduction": "sum"}, "loss"),
+    ],
+)
+def test_managed_skorch_params_are_refused_naming_the_sklimb_one(
+    params, names, small
+):
+    X, y = small
+    with pytest.raises(ValueError, match=names):
+        CostSensitiveNetClassifier(**{**FAST, **params}).fit(X, y)
+
+
+def test_clone_keeps_every_parameter_skorch_accepts():
+    params = dict(
+        compile=True,
+        use_caching=False,
+        torch_load_kwargs={"weights_only": True},
+        train_split=None,
+        lr=0.1,
+        module__dropout=0.2,
+        optimizer__weight_decay=1e-4,
+        alpha=np.float32(0.3),
+    )
+    est = BilinearNetClassifier(**params)
+    twin = clone(est)
+    for key, value in params.items():
+        assert twin.get_params()[key] == value, key
+    assert twin.get_params(deep=False).keys() == est.get_params(deep=False).keys()
+    for name in skorch_param_names():
+        assert name in est.get_params(), name
