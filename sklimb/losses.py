@@ -84,6 +84,11 @@ def _reduce(per_sample, target, weight, sample_weight, reduction):
 
 
 def _check_alpha(alpha):
+    if isinstance(alpha, torch.Tensor):
+        # A tensor alpha (one per network when sklimb._batched trains many nets
+        # under torch.func.vmap) is checked by whoever built it: a value check
+        # here would be data-dependent control flow, which vmap cannot trace.
+        return
     if not 0.0 <= float(alpha) <= 1.0:
         raise ValueError(f"alpha must be in [0, 1], got {alpha!r}.")
 

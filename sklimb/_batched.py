@@ -1,0 +1,687 @@
+"""Train many networks of one architecture at once.
+
+:func:`fit_batched` fits K sklimb nets on the same training data in one
+vectorised loop: their parameters are stacked (one flat ``(K, n_params)``
+tensor), the forward pass and the loss run under :func:`torch.func.vmap` with
+:func:`torch.func.functional_call`, one backward pass gives every network's
+gradient, and the optimiser update is one set of tensor operations over all
+networks. Small networks are bound by per-step overhead on a CPU and by kernel
+launches on a GPU, so K of them cost little more than one.
+
+Each network stays what a single fit would make of it:
+
+- its initial weights, shuffling generator, classes, class weights and
+  aligned penalty matrix come from the estimator's own ``fit`` path, run up to
+  the first epoch, so the same ``random_state`` gives the same initial weights
+  and the same sequence of batches as a fit alone;
+- its loss is the estimator's own criterion (one of :mod:`sklimb.losses`),
+  called with that network's buffers (penalty matrix, class weights, LDAM
+  margins) and ``alpha`` as vmapped tensors: the formulas are never copied;
+- its optimiser (Adam, AdamW or SGD) has its own state and learning rate and
+  weight decay, updated with the arithmetic of :mod:`torch.optim`;
+- its ``history_`` gets the same per-batch and per-epoch records, through
+  its own callbacks (epoch timer, loss scoring, the finite-loss guard).
+
+Networks are grouped: two estimators share a batched fit when their
+parameters differ only in :data:`PER_NETWORK` parameters and their modules,
+criteria and optimisers have the same structure. Estimators that cannot be
+batched (early stopping, user callbacks, LBFGS or another optimiser, a
+callable loss, a module with buffers such as batch norm, a module ``vmap``
+cannot run, ``fit`` parameters for the module's ``forward``) are fitted one at
+a time, with one :class:`BatchedFallbackWarning` per call.
+
+Same seeds give the same networks as sequential fits up to float rounding
+(batched matrix products sum in another order). Dropout draws its masks under
+``vmap(randomness="different")``: with dropout the results equal those of
+sequential fits only in distribution.
+"""
+
+import math
+import warnings
+
+import numpy as np
+import torch
+from skorch.callbacks import Callback
+from torch.func import functional_call, vmap
+
+from . import losses as L
+
+__all__ = ["BatchedFallbackWarning", "PER_NETWORK", "fit_batched", "group_estimators"]
+
+#: Parameters that may differ between the networks of one batched fit.
+PER_NETWORK = frozenset(
+    {
+        "random_state",
+        "lr",
+        "alpha",
+        "penalty_matrix",
+        "class_weight",
+        "beta",
+        "max_margin",
+        "decision",
+    }
+)
+
+# Parameters whose effect batched training reproduces when they are equal
+# within a group. Any other parameter must keep its default value.
+_SHARED = frozenset(
+    {
+        "module",
+        "loss",
+        "gamma",
+        "margin",
+        "scale",
+        "sampler",
+        "hidden_layer_sizes",
+        "input_shape",
+        "optimizer",
+        "max_epochs",
+        "batch_size",
+        "device",
+        "validation_fraction",
+        "n_iter_no_change",
+        "tol",
+        "verbose",
+        "progress_bar",
+        "warm_start",
+        "early_stopping",
+        "callbacks",
+    }
+)
+_SHARED_PREFIXES = ("module__", "optimizer__", "criterion__")
+
+_LOSS_TYPES = (
+    L.CrossEntropyLoss,
+    L.BilinearLoss,
+    L.FocalLoss,
+    L.MarginCrossEntropyLoss,
+    L.ClassBalancedLoss,
+    L.LDAMLoss,
+)
+
+
+class BatchedFallbackWarning(UserWarning):
+    """Some networks could not be trained together and were fitted one at a time."""
+
+
+# ----------------------------------------------------------------------
+# grouping
+# ----------------------------------------------------------------------
+def _same(a, b):
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, np.ndarray | torch.Tensor):
+        return a.shape == b.shape and bool((a == b).all())
+    try:
+        return bool(a == b)
+    except Exception:  # noqa: BLE001 - incomparable values are different
+        return False
+
+
+def _unbatchable_reason(est):
+    """Why ``est`` cannot join a batched fit, judged from its parameters."""
+    from .classifier import CostSensitiveNetClassifier
+
+    if not isinstance(est, CostSensitiveNetClassifier):
+        return f"{type(est).__name__} is not a sklimb net"
+    if not isinstance(est.loss, str):
+        return "a callable loss"
+    if est.early_stopping:
+        return "early_stopping=True"
+    if est.callbacks:
+        return "user callbacks"
+    if est.warm_start and est.__sklearn_is_fitted__():
+        return "warm_start on a fitted net"
+    if est.optimizer not in _OPTIMIZERS:
+        return f"optimizer {getattr(est.optimizer, '__name__', est.optimizer)}"
+    defaults = _defaults(type(est))
+    for name, value in est.get_params(deep=False).items():
+        if name in PER_NETWORK or name in _SHARED:
+            continue
+        if name.startswith(_SHARED_PREFIXES):
+            continue
+        if name not in defaults or not _same(value, defaults[name]):
+            return f"{name}={value!r}"
+    return None
+
+
+_DEFAULTS = {}
+
+
+def _defaults(cls):
+    """Parameters of a default-constructed ``cls`` (cached)."""
+    if cls not in _DEFAULTS:
+        _DEFAULTS[cls] = cls().get_params(deep=False)
+    return _DEFAULTS[cls]
+
+
+def _shared_params(est):
+    return {k: v for k, v in est.get_params(deep=False).items() if k not in PER_NETWORK}
+
+
+def group_estimators(estimators):
+    """Split estimators into groups that can be trained together.
+
+    Parameters
+    ----------
+    estimators : list of estimators
+
+    Returns
+    -------
+    groups : list of list of int
+        Indices into ``estimators`` of each batchable group, in order of
+        first appearance.
+    single : dict of int to str
+        Indices of the estimators that cannot be batched, with the reason.
+    """
+    groups, keys, single = [], [], {}
+    for i, est in enumerate(estimators):
+        reason = _unbatchable_reason(est)
+        if reason is not None:
+            single[i] = reason
+            continue
+        params = _shared_params(est)
+        for group, key in zip(groups, keys, strict=True):
+            if key.keys() == params.keys() and all(
+                _same(key[k], params[k]) for k in key
+            ):
+                group.append(i)
+                break
+        else:
+            groups.append([i])
+            keys.append(params)
+    return groups, single
+
+
+# ----------------------------------------------------------------------
+# initialisation through the estimator's own fit path
+# ----------------------------------------------------------------------
+class _Initialized(Exception):  # noqa: N818 - a control-flow signal, not an error
+    def __init__(self, dataset):
+        super().__init__("initialised")
+        self.dataset = dataset
+
+
+class _StopAtTrainBegin(Callback):
+    """Stop ``fit`` once the net is initialised, handing back its dataset."""
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        raise _Initialized(X)
+
+
+def _initialize(est, X, y, sample_weight, sample_cost):
+    """Run ``est.fit`` up to its first epoch; return the training dataset.
+
+    The estimator's own ``fit`` validates the data, draws its seed, seeds its
+    weights and shuffling generator, builds module, criterion and optimizer,
+    then calls the ``on_train_begin`` callbacks, where a private callback stops
+    it. Nothing of ``fit`` is re-implemented here.
+    """
+    callbacks = est.callbacks
+    est.callbacks = [("_sklimb_batched_init", _StopAtTrainBegin())]
+    try:
+        est.fit(X, y, sample_weight=sample_weight, sample_cost=sample_cost)
+    except _Initialized as stop:
+        dataset = stop.dataset
+    else:  # pragma: no cover - fit always reaches on_train_begin
+        raise RuntimeError("fit returned before training began.")
+    finally:
+        est.callbacks = callbacks
+    # fit marks a net that raised as not fitted; this one is initialised.
+    est.initialized_ = True
+    est.initialize_callbacks()
+    return dataset
+
+
+# ----------------------------------------------------------------------
+# optimisers over stacked parameters
+# ----------------------------------------------------------------------
+def _column(values, like):
+    return torch.tensor(values, dtype=like.dtype, device=like.device)[:, None]
+
+
+class _StackedAdam:
+    """Adam / AdamW over a ``(K, n_params)`` tensor, as :class:`torch.optim.Adam`.
+
+    ``lr`` and ``weight_decay`` are per network; the other hyperparameters are
+    shared by the group.
+    """
+
+    def __init__(self, groups, flat, decoupled):
+        g = groups[0]
+        self.beta1, self.beta2 = (float(b) for b in g["betas"])
+        self.eps = float(g["eps"])
+        self.lr = [float(gr["lr"]) for gr in groups]
+        wd = [float(gr["weight_decay"]) for gr in groups]
+        self.decoupled = decoupled or bool(g.get("decoupled_weight_decay", False))
+        self.wd = _column(wd, flat) if any(wd) else None
+        self.decay = (
+            _column([1 - lr * w for lr, w in zip(self.lr, wd, strict=True)], flat)
+            if self.decoupled and any(wd)
+            else None
+        )
+        self.exp_avg = torch.zeros_like(flat)
+        self.exp_avg_sq = torch.zeros_like(flat)
+        self.t = 0
+        self.neg_step = None
+
+    @torch.no_grad()
+    def step(self, param, grad):
+        self.t += 1
+        if self.decay is not None:
+            param.mul_(self.decay)
+        elif self.wd is not None:
+            grad = grad.add(param * self.wd)
+        self.exp_avg.lerp_(grad, 1 - self.beta1)
+        self.exp_avg_sq.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
+        bc1 = 1 - self.beta1**self.t
+        bc2_sqrt = math.sqrt(1 - self.beta2**self.t)
+        neg_step = _column([-lr / bc1 for lr in self.lr], param)
+        denom = (self.exp_avg_sq.sqrt() / bc2_sqrt).add_(self.eps)
+        param.add_(self.exp_avg / denom * neg_step)
+
+    def state(self, k, sl):
+        return {
+            "step": torch.tensor(float(self.t)),
+            "exp_avg": self.exp_avg[k, sl].clone(),
+            "exp_avg_sq": self.exp_avg_sq[k, sl].clone(),
+        }
+
+
+class _StackedSGD:
+    """SGD with momentum, dampening, Nesterov and weight decay, as
+    :class:`torch.optim.SGD`; ``lr`` and ``weight_decay`` per network."""
+
+    def __init__(self, groups, flat):
+        g = groups[0]
+        self.momentum = float(g["momentum"])
+        self.dampening = float(g["dampening"])
+        self.nesterov = bool(g["nesterov"])
+        wd = [float(gr["weight_decay"]) for gr in groups]
+        self.wd = _column(wd, flat) if any(wd) else None
+        self.neg_lr = _column([-float(gr["lr"]) for gr in groups], flat)
+        self.buf = None
+
+    @torch.no_grad()
+    def step(self, param, grad):
+        if self.wd is not None:
+            grad = grad.add(param * self.wd)
+        if self.momentum:
+            if self.buf is None:
+                self.buf = grad.clone()
+            else:
+                self.buf.mul_(self.momentum).add_(grad, alpha=1 - self.dampening)
+            grad = (
+                grad.add(self.buf, alpha=self.momentum) if self.nesterov else self.buf
+            )
+        param.add_(grad * self.neg_lr)
+
+    def state(self, k, sl):
+        buf = None if self.buf is None else self.buf[k, sl].clone()
+        return {"momentum_buffer": buf}
+
+
+_OPTIMIZERS = {
+    torch.optim.Adam: lambda groups, flat: _StackedAdam(groups, flat, False),
+    torch.optim.AdamW: lambda groups, flat: _StackedAdam(groups, flat, True),
+    torch.optim.SGD: _StackedSGD,
+}
+# Hyperparameters that must be equal within a group (lr and weight_decay may
+# differ); flags that must keep torch's default.
+_SHARED_OPT = ("betas", "eps", "momentum", "dampening", "nesterov")
+_OFF_FLAGS = ("amsgrad", "maximize", "differentiable")
+
+
+# ----------------------------------------------------------------------
+# structure checks on initialised nets
+# ----------------------------------------------------------------------
+def _criterion_signature(crit):
+    static = {
+        k: v
+        for k, v in vars(crit).items()
+        if not k.startswith("_") and k not in ("training", "alpha")
+    }
+    buffers = tuple((n, tuple(b.shape)) for n, b in crit.named_buffers())
+    return type(crit), buffers, tuple(sorted(static.items(), key=lambda kv: kv[0]))
+
+
+def _structure(est):
+    """A hashable signature of an initialised net, or a reason string."""
+    module, crit = est.module_, est.criterion_
+    if any(True for _ in module.buffers()):
+        return "a module with buffers (e.g. batch norm)"
+    if type(crit) not in _LOSS_TYPES and not isinstance(crit, L.BilinearLoss):
+        return f"criterion {type(crit).__name__}"
+    opts = [getattr(est, name + "_") for name in est._optimizers]
+    if len(opts) != 1 or type(opts[0]) not in _OPTIMIZERS:
+        return "an optimizer batched training does not implement"
+    opt = opts[0]
+    if len(opt.param_groups) != 1:
+        return "several optimizer parameter groups"
+    group = opt.param_groups[0]
+    if any(group.get(flag) for flag in _OFF_FLAGS):
+        return "amsgrad, maximize or differentiable optimizer"
+    params = list(module.named_parameters())
+    if len(group["params"]) != len(params):
+        return "an optimizer that does not hold exactly the module's parameters"
+    dev = {p.device for _, p in params} | {p.dtype for _, p in params}
+    if len(dev) != 2:
+        return "parameters on several devices or of several dtypes"
+    return (
+        type(module),
+        tuple((n, tuple(p.shape), p.dtype, p.device) for n, p in params),
+        _criterion_signature(crit),
+        type(opt),
+        tuple(
+            (k, tuple(group[k]) if k == "betas" else group[k])
+            for k in _SHARED_OPT
+            if k in group
+        ),
+    )
+
+
+# ----------------------------------------------------------------------
+# the batched loop
+# ----------------------------------------------------------------------
+def _loss_call(template):
+    """``f(tensors, logits, target, extra)`` calling the group's criterion."""
+    if isinstance(template, L.BilinearLoss):
+        # alpha is a plain float attribute of the module; pass it as the
+        # per-network tensor the function accepts.
+        def call(tensors, logits, target, extra):
+            return template._fn(
+                logits,
+                target,
+                tensors["penalty_matrix"],
+                alpha=tensors["alpha"],
+                weight=tensors.get("weight"),
+                reduction=template.reduction,
+                **extra,
+            )
+
+        return call
+
+    def call(tensors, logits, target, extra):
+        return functional_call(template, tensors, (logits, target), extra)
+
+    return call
+
+
+class _Group:
+    """K initialised nets of one structure, trained as one stacked model."""
+
+    def __init__(self, estimators, dataset):
+        self.ests = estimators
+        est0 = estimators[0]
+        self.module = est0.module_
+        self.module.train(True)
+        named = list(self.module.named_parameters())
+        self.names = [n for n, _ in named]
+        self.shapes = [p.shape for _, p in named]
+        sizes = [p.numel() for _, p in named]
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        with torch.no_grad():
+            self.flat = torch.stack(
+                [
+                    torch.cat([p.detach().reshape(-1) for p in e.module_.parameters()])
+                    for e in estimators
+                ]
+            ).requires_grad_(True)
+        crit0 = est0.criterion_
+        crit0.train(True)
+        self.crit_tensors = {
+            name: torch.stack(
+                [dict(e.criterion_.named_buffers())[name] for e in estimators]
+            )
+            for name, _ in crit0.named_buffers()
+        }
+        if isinstance(crit0, L.BilinearLoss):
+            self.crit_tensors["alpha"] = _column(
+                [e.criterion_.alpha for e in estimators], self.flat
+            )[:, 0]
+        groups = [e.optimizer_.param_groups[0] for e in estimators]
+        self.optimizer = _OPTIMIZERS[type(est0.optimizer_)](groups, self.flat.detach())
+        self.input_shape = est0.input_shape
+        self.dataset = dataset
+        self.extra_names = [
+            name
+            for name in ("sample_weight", "sample_cost")
+            if getattr(dataset, name) is not None
+        ]
+        loss_call = _loss_call(crit0)
+        module, names, shapes, offsets = self.module, self.names, self.shapes, None
+        offsets = self.offsets
+        input_shape = self.input_shape
+        extra_names = self.extra_names
+
+        def one(flat_k, tensors_k, x, target, *extra):
+            params = {
+                n: flat_k[offsets[i] : offsets[i + 1]].view(shapes[i])
+                for i, n in enumerate(names)
+            }
+            if input_shape is not None:
+                # As CostSensitiveNetClassifier.infer does.
+                x = x.reshape(-1, *input_shape)
+            logits = functional_call(module, params, (x,))
+            return loss_call(
+                tensors_k, logits, target, dict(zip(extra_names, extra, strict=True))
+            )
+
+        self.losses = vmap(one, randomness="different")
+
+    def step(self, idx):
+        """One training step of every network on rows ``idx`` (K, batch)."""
+        ds = self.dataset
+        extra = [getattr(ds, name)[idx] for name in self.extra_names]
+        losses = self.losses(self.flat, self.crit_tensors, ds.X[idx], ds.y[idx], *extra)
+        (grad,) = torch.autograd.grad(losses.sum(), self.flat)
+        self.optimizer.step(self.flat.data, grad)
+        return losses.detach()
+
+    def probe(self):
+        """Forward and backward on two rows, raising if vmap cannot run it."""
+        ds = self.dataset
+        idx = torch.arange(min(2, len(ds)), device=ds.X.device)
+        idx = idx.expand(len(self.ests), -1)
+        extra = [getattr(ds, name)[idx] for name in self.extra_names]
+        losses = self.losses(self.flat, self.crit_tensors, ds.X[idx], ds.y[idx], *extra)
+        torch.autograd.grad(losses.sum(), self.flat)
+
+    def write_back(self):
+        """Copy each network's weights and optimiser state into its estimator."""
+        with torch.no_grad():
+            for k, est in enumerate(self.ests):
+                opt = est.optimizer_
+                for i, p in enumerate(est.module_.parameters()):
+                    sl = slice(self.offsets[i], self.offsets[i + 1])
+                    p.copy_(self.flat[k, sl].view(p.shape))
+                    state = self.optimizer.state(k, sl)
+                    opt.state[p] = {
+                        key: (v.view(p.shape) if v is not None and v.ndim else v)
+                        for key, v in state.items()
+                    }
+
+
+def _train_group(group, errors, index):
+    """Train a group's nets together; record per-net errors in ``errors``."""
+    ests, dataset = group.ests, group.dataset
+    iterators = [e.get_iterator(dataset, training=True) for e in ests]
+    n, bs = len(dataset), iterators[0].batch_size
+    device = dataset.X.device
+    sizes = [min(bs, n - s) for s in range(0, n, bs)]
+    failed = [False] * len(ests)
+    epoch_kwargs = {"dataset_train": dataset, "dataset_valid": None}
+    for e in ests:
+        e.notify("on_train_begin", X=dataset, y=None)
+    seed = ests[0]._fit_seed
+    devices = [device.index or 0] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices, enabled=seed is not None):
+        if seed is not None:
+            torch.manual_seed(seed)
+        for _epoch in range(ests[0].max_epochs):
+            for k, e in enumerate(ests):
+                if not failed[k]:
+                    e.notify("on_epoch_begin", **epoch_kwargs)
+            orders = torch.stack([it._order() for it in iterators]).to(device)
+            batch_losses = [group.step(orders[:, s : s + bs]) for s in range(0, n, bs)]
+            batch_losses = torch.stack(batch_losses, dim=1).tolist()
+            for k, e in enumerate(ests):
+                if failed[k]:
+                    continue
+                try:
+                    for value, size in zip(batch_losses[k], sizes, strict=True):
+                        e.notify("on_batch_begin", batch=None, training=True)
+                        e.history.record_batch("train_loss", value)
+                        e.history.record_batch("train_batch_size", size)
+                        e.notify("on_batch_end", batch=None, training=True)
+                    e.history.record("train_batch_count", len(sizes))
+                    e.notify("on_epoch_end", **epoch_kwargs)
+                except Exception as exc:  # noqa: BLE001 - e.g. the finite-loss guard
+                    failed[k] = True
+                    errors[index[k]] = exc
+            if all(failed):
+                break
+    group.write_back()
+    for k, e in enumerate(ests):
+        if failed[k]:
+            # As fit does after an error: the weights must not be used.
+            e.initialized_ = False
+            continue
+        e.notify("on_train_end", X=dataset, y=None)
+        # The attributes fit sets after its loop.
+        e.interrupted_ = False
+        e.n_iter_ = sum("train_loss" in row for row in e.history)
+
+
+def _fit_one(est, X, y, sample_weight, sample_cost, fit_params):
+    kwargs = {}
+    if sample_weight is not None:
+        kwargs["sample_weight"] = sample_weight
+    if sample_cost is not None:
+        kwargs["sample_cost"] = sample_cost
+    est.fit(X, y, **kwargs, **fit_params)
+
+
+def fit_batched(
+    estimators,
+    X,
+    y,
+    *,
+    sample_weight=None,
+    sample_cost=None,
+    raise_errors=True,
+    **fit_params,
+):
+    """Fit sklimb nets on the same data, training compatible ones together.
+
+    Parameters
+    ----------
+    estimators : list of CostSensitiveNetClassifier
+        Fitted in place. Estimators that cannot be batched are fitted one at
+        a time (see the module docstring), with one
+        :class:`BatchedFallbackWarning`.
+    X : array-like of shape (n_samples, n_features)
+    y : array-like of shape (n_samples,)
+    sample_weight : array-like of shape (n_samples,), default=None
+    sample_cost : array-like of shape (n_samples, n_classes), default=None
+        As in :meth:`~sklimb.CostSensitiveNetClassifier.fit`, shared by all
+        estimators.
+    raise_errors : bool, default=True
+        Re-raise the first error of any fit. When False, errors are returned
+        and the other estimators are still fitted.
+    **fit_params
+        Passed to the module's ``forward``; given any, every estimator is
+        fitted one at a time.
+
+    Returns
+    -------
+    errors : list of (Exception or None)
+        For each estimator, the error its fit raised, or None.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from sklimb import BilinearNetClassifier
+    >>> from sklimb._batched import fit_batched
+    >>> X, y = load_iris(return_X_y=True)
+    >>> nets = [BilinearNetClassifier(alpha=a, max_epochs=3, random_state=0)
+    ...         for a in (0.0, 0.5, 0.9)]
+    >>> fit_batched(nets, X, y)
+    [None, None, None]
+    >>> nets[2].predict(X[:3]).shape
+    (3,)
+    """
+    errors = [None] * len(estimators)
+    groups, single = group_estimators(estimators)
+    if fit_params:
+        single.update(dict.fromkeys(sorted(i for g in groups for i in g), "fit_params"))
+        groups = []
+    sequential = dict(single)
+    for members in groups:
+        if len(members) == 1:
+            sequential[members[0]] = None
+            continue
+        _fit_group(
+            [estimators[i] for i in members],
+            members,
+            X,
+            y,
+            sample_weight,
+            sample_cost,
+            errors,
+            sequential,
+        )
+    reasons = {r for r in sequential.values() if r is not None}
+    if reasons:
+        n = sum(r is not None for r in sequential.values())
+        warnings.warn(
+            f"{n} of {len(estimators)} networks could not be trained together and "
+            f"were fitted one at a time: {'; '.join(sorted(reasons))}.",
+            BatchedFallbackWarning,
+            stacklevel=2,
+        )
+    for i in sorted(sequential):
+        try:
+            _fit_one(estimators[i], X, y, sample_weight, sample_cost, fit_params)
+        except Exception as exc:  # noqa: BLE001 - returned or re-raised below
+            errors[i] = exc
+    if raise_errors:
+        for exc in errors:
+            if exc is not None:
+                raise exc
+    return errors
+
+
+def _fit_group(ests, members, X, y, sample_weight, sample_cost, errors, sequential):
+    """Initialise, sub-group by structure, and train one parameter group."""
+    datasets, structures = {}, {}
+    for est, i in zip(ests, members, strict=True):
+        try:
+            dataset = _initialize(est, X, y, sample_weight, sample_cost)
+        except Exception as exc:  # noqa: BLE001 - this estimator's own error
+            errors[i] = exc
+            continue
+        structure = _structure(est)
+        if isinstance(structure, str):
+            sequential[i] = structure
+            continue
+        # Every net made the same dataset from the same data: keep one a device.
+        datasets.setdefault(dataset.X.device, dataset)
+        structures.setdefault(structure, []).append((i, est))
+    for subgroup in structures.values():
+        index = [i for i, _ in subgroup]
+        if len(subgroup) == 1:
+            sequential[index[0]] = None
+            continue
+        nets = [est for _, est in subgroup]
+        dataset = datasets[nets[0].module_.parameters().__next__().device]
+        try:
+            group = _Group(nets, dataset)
+            group.probe()
+        except Exception as exc:  # noqa: BLE001 - vmap or functional_call failed
+            reason = f"{type(nets[0].module_).__name__} under torch.func.vmap ({exc})"
+            sequential.update(dict.fromkeys(index, reason))
+            continue
+        _train_group(group, errors, index)
