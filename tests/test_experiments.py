@@ -4,6 +4,7 @@ import csv
 import importlib.machinery
 import json
 import os
+import re
 import runpy
 import signal
 import sys
@@ -38,6 +39,7 @@ pytest.importorskip("pandas")
 pytest.importorskip("matplotlib")
 
 REAL_RUN_FIT = runner.run_fit
+REAL_ESTIMATORS = dict(runner._ESTIMATORS)
 
 # The tiny sweep of the tests: digits, both losses, 2 alphas, 1 mask size,
 # 2 repetitions, 2 epochs = 8 fits of about 0.1 s each.
@@ -593,3 +595,122 @@ def test_python_dash_m_replicate_help(monkeypatch, capsys):
     assert text.startswith("usage: sklimb-replicate")
     for option in ("--quick", "--datasets", "--alphas", "--mask-sizes", "--jobs"):
         assert option in text
+
+
+# --------------------------------------------------------------------------
+# interruptions inside training, and what a folder may be resumed with
+# --------------------------------------------------------------------------
+_VOLATILE = ("fit_time_s", "finished_at")
+
+
+def _stable(rows):
+    return sorted(
+        ({k: v for k, v in row.items() if k not in _VOLATILE} for row in rows),
+        key=key,
+    )
+
+
+def _signal_inside_training(monkeypatch, fit_index, epoch, signum):
+    """Send ``signum`` to this process at the end of epoch ``epoch`` of the
+    ``fit_index``-th fit trained from now on (0-based), while it trains."""
+    from skorch.callbacks import Callback
+
+    started = []
+
+    class Sender(Callback):
+        def on_train_begin(self, net, **kwargs):
+            started.append(1)
+
+        def on_epoch_end(self, net, **kwargs):
+            if len(started) == fit_index + 1 and len(net.history) == epoch:
+                os.kill(os.getpid(), signum)
+
+    def with_sender(cls):
+        def callbacks(self):
+            return [*cls._default_callbacks.fget(self), ("signal", Sender())]
+
+        return type(cls.__name__, (cls,), {"_default_callbacks": property(callbacks)})
+
+    estimators = {name: with_sender(cls) for name, cls in REAL_ESTIMATORS.items()}
+    monkeypatch.setattr(runner, "_ESTIMATORS", estimators)
+    return started
+
+
+def test_signal_inside_training_is_never_recorded_and_resume_matches(
+    tmp_path, monkeypatch, tiny_sweep, capsys
+):
+    # Several interruptions at several points inside training: the first
+    # epoch of the first fit, the last epoch of a later fit (SIGINT, as
+    # Ctrl-C), and mid-fit through the command line (SIGTERM, as ``kill``).
+    # Each interrupted fit is dropped, and the resumed sweep holds exactly the
+    # rows of an uninterrupted one.
+    out = tmp_path / "sweep"
+    started = _signal_inside_training(monkeypatch, 0, 1, signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        run_tiny(out)
+    assert len(started) == 1 and read_results(out / "results.jsonl") == []
+
+    started = _signal_inside_training(monkeypatch, 3, 2, signal.SIGINT)
+    with pytest.raises(KeyboardInterrupt):
+        run_tiny(out)
+    assert len(read_jsonl(out / "results.jsonl")) == 3
+
+    started = _signal_inside_training(monkeypatch, 2, 1, signal.SIGTERM)
+    args = [*TINY_ARGS, "--no-plots", "--out", str(out)]
+    assert cli.main(args) == 130
+    assert "Interrupted" in capsys.readouterr().err
+    assert len(read_jsonl(out / "results.jsonl")) == 5
+
+    monkeypatch.setattr(runner, "_ESTIMATORS", REAL_ESTIMATORS)
+    assert cli.main(args) == 0
+    rows = read_jsonl(out / "results.jsonl")
+    assert len(rows) == N_TINY
+    assert _stable(rows) == _stable(tiny_sweep.rows)
+
+
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"alphas": (0.5,)}, "alphas=[0.0, 0.9] there but [0.5] now"),
+        ({"epochs": 3}, "epochs=2 there but 3 now"),
+        ({"train_size": 500}, "train_size=None there but 500 now"),
+        ({"reps": 3}, "reps=2 there but 3 now"),
+    ],
+)
+def test_resuming_with_any_other_setting_is_refused(tmp_path, changes, message):
+    # Also when no recorded fit shares a key with the new grid.
+    run_sweep(tiny_config(), tmp_path, progress=False, plots=False)
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
+    with pytest.raises(ValueError, match=re.escape(message)):
+        run_sweep(tiny_config(**changes), tmp_path, progress=False, plots=False)
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_settings_are_recorded_before_the_first_fit(tmp_path, monkeypatch):
+    _interrupt_after(monkeypatch, 0)
+    with pytest.raises(KeyboardInterrupt):
+        run_tiny(tmp_path)
+    info = json.loads((tmp_path / "run_info.json").read_text())
+    assert info["config"]["epochs"] == 2 and info["runs"] == []
+    monkeypatch.setattr(runner, "run_fit", REAL_RUN_FIT)
+    with pytest.raises(ValueError, match="epochs=2 there but 3 now"):
+        run_sweep(tiny_config(epochs=3), tmp_path, progress=False, plots=False)
+
+
+def test_corrupt_run_info_is_refused_not_reset(tmp_path):
+    run_tiny(tmp_path)
+    path = tmp_path / "run_info.json"
+    path.write_text('{"config": {"epochs": 2}, "runs": [')
+    with pytest.raises(ValueError, match="run_info.json' is corrupt"):
+        run_tiny(tmp_path)
+    assert path.read_text() == '{"config": {"epochs": 2}, "runs": ['
+
+
+def test_output_folder_under_a_file_is_a_clear_error(tmp_path, capsys):
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(ValueError, match="is a file"):
+        run_tiny(tmp_path / "file" / "out")
+    args = [*TINY_ARGS, "--out", str(tmp_path / "file" / "out")]
+    assert cli.main(args) == 2
+    assert "is a file" in capsys.readouterr().err
+    assert (tmp_path / "file").read_text() == "x"

@@ -11,6 +11,8 @@ __all__ = [
     "atomic_write",
     "hardware_description",
     "library_versions",
+    "read_run_info",
+    "start_run_info",
     "write_run_info",
 ]
 
@@ -22,16 +24,44 @@ def atomic_write(path, text):
     os.replace(tmp, path)
 
 
+def read_run_info(path):
+    """The content of a ``run_info.json``, or None when there is none.
+
+    Raises
+    ------
+    ValueError
+        If the file is not a JSON object with a ``runs`` list: it is never
+        silently replaced, since it holds the sweep's settings and history.
+    """
+    if not path.exists():
+        return None
+    try:
+        info = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(info, dict) or not isinstance(info.get("runs"), list):
+            raise ValueError("not a JSON object with a 'runs' list")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(
+            f"{str(path)!r} is corrupt ({exc}). Fix or remove it (results.jsonl "
+            "keeps the finished fits) to resume."
+        ) from None
+    return info
+
+
+def start_run_info(path, config):
+    """Record a new sweep's settings in ``run_info.json`` before its first fit
+    (nothing is written when the file exists)."""
+    if path.exists():
+        return
+    info = {"config": config.as_dict(), "fits_recorded": 0, "runs": []}
+    atomic_write(path, json.dumps(info, indent=2, default=str) + "\n")
+
+
 def write_run_info(result, command):
     """Write ``run_info.json``: the settings, the totals of the results file,
     and one entry per invocation (a resumed sweep adds one)."""
     path = result.out_dir / "run_info.json"
-    runs = []
-    if path.exists():
-        try:
-            runs = list(json.loads(path.read_text(encoding="utf-8"))["runs"])
-        except (ValueError, KeyError, TypeError):
-            runs = []
+    info = read_run_info(path)
+    runs = [] if info is None else list(info["runs"])
     runs.append(
         {
             "command": command,

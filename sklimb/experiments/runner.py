@@ -9,9 +9,11 @@ it finishes. Fits already in that file are skipped, so running the same sweep
 again resumes it.
 """
 
+import json
 import sys
 import time
 import traceback
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -24,7 +26,13 @@ from ..modules import MNISTConvNet
 from ..penalty import random_mask
 from .data import load_sweep_dataset
 from .grid import result_key
-from .provenance import atomic_write, library_versions, write_run_info
+from .provenance import (
+    atomic_write,
+    library_versions,
+    read_run_info,
+    start_run_info,
+    write_run_info,
+)
 from .results import ResultsLog, write_results_csv
 
 __all__ = ["SweepResult", "run_fit", "run_sweep"]
@@ -87,7 +95,13 @@ def run_fit(spec, config):
         params.update(module=MNISTConvNet, input_shape=tuple(data.image_shape))
     net = _ESTIMATORS[spec.loss](**params)
     start = time.perf_counter()
-    net.fit(data.X_train, data.y_train)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "Training interrupted", UserWarning)
+        net.fit(data.X_train, data.y_train)
+    if net.interrupted_:
+        # The net caught the interrupt and kept the epochs run so far: such a
+        # fit must never be recorded as finished.
+        raise KeyboardInterrupt
     fit_time = time.perf_counter() - start
     y_true, y_pred = data.y_test, net.predict(data.X_test)
 
@@ -251,7 +265,8 @@ def run_sweep(
         )
     stream = sys.stderr if stream is None else stream
     start = time.perf_counter()
-    out_dir = Path(out_dir)
+    out_dir = _output_folder(out_dir)
+    _check_run_info(out_dir / "run_info.json", config)
     log = ResultsLog(out_dir / "results.jsonl")
     plan = config.fits()
     _check_settings(log.rows, config, plan)
@@ -271,6 +286,9 @@ def run_sweep(
             train_size=config.train_size,
             seed=config.seed,
         )
+    # The folder's settings are recorded before the first fit, so that a
+    # sweep interrupted before it ends can only be resumed with them.
+    start_run_info(out_dir / "run_info.json", config)
 
     bar = tqdm(
         total=len(plan),
@@ -313,6 +331,60 @@ def run_sweep(
     result.wall_time_s = time.perf_counter() - start
     result.files["run_info.json"] = write_run_info(result, command)
     return result
+
+
+def _output_folder(out_dir):
+    out_dir = Path(out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        blocking = next(
+            (p for p in [out_dir, *out_dir.parents] if p.exists() and not p.is_dir()),
+            out_dir,
+        )
+        raise ValueError(
+            f"Cannot use {str(out_dir)!r} as the output folder: {str(blocking)!r} "
+            "is a file. Choose another --out."
+        ) from None
+    return out_dir
+
+
+# Settings that do not change any fit's result: a sweep may be resumed with
+# other values.
+_RESUMABLE_CHANGES = ("data_dir",)
+
+
+def _check_run_info(path, config):
+    """Refuse to resume a folder whose recorded settings differ from ``config``.
+
+    The whole configuration is compared (grid and training settings alike),
+    whatever the keys of the fits already recorded: a resumed sweep must
+    produce the rows of one uninterrupted run.
+    """
+    recorded = read_run_info(path)
+    if recorded is None:
+        return
+    old = recorded.get("config")
+    if not isinstance(old, dict):
+        raise ValueError(
+            f"{str(path)!r} is corrupt: it holds no 'config' object. Fix or remove "
+            "it (results.jsonl keeps the finished fits) to resume."
+        )
+    new = json.loads(json.dumps(config.as_dict(), default=str))
+    changed = {
+        key: (old.get(key), new.get(key))
+        for key in sorted(old.keys() | new.keys())
+        if key not in _RESUMABLE_CHANGES and old.get(key) != new.get(key)
+    }
+    if changed:
+        details = ", ".join(
+            f"{key}={before!r} there but {now!r} now"
+            for key, (before, now) in changed.items()
+        )
+        raise ValueError(
+            f"The output folder holds a sweep made with other settings ({details}). "
+            "Use another output folder, or the same settings to resume."
+        )
 
 
 def _check_device(device):
