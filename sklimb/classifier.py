@@ -486,7 +486,10 @@ array-like or None, default=None
         kwargs = self.get_params_for("module")
         module = self.module
         if module is None:
-            kwargs.setdefault("hidden_layer_sizes", self.hidden_layer_sizes)
+            sizes = self.hidden_layer_sizes
+            # An int is one hidden layer, as in MLPClassifier.
+            sizes = (sizes,) if isinstance(sizes, numbers.Integral) else sizes
+            kwargs.setdefault("hidden_layer_sizes", tuple(sizes))
             return MLP, self._fill_data_kwargs(MLP, kwargs)
         if isinstance(module, type):
             return module, self._fill_data_kwargs(module, kwargs)

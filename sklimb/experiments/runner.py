@@ -265,6 +265,7 @@ def run_sweep(
         )
     stream = sys.stderr if stream is None else stream
     start = time.perf_counter()
+    _check_device(config.device)
     out_dir = _output_folder(out_dir)
     _check_run_info(out_dir / "run_info.json", config)
     log = ResultsLog(out_dir / "results.jsonl")
@@ -277,7 +278,6 @@ def run_sweep(
         n_planned=len(plan),
         n_skipped=len(plan) - len(todo),
     )
-    _check_device(config.device)
     # Load each dataset once here: a missing file fails before any training.
     for dataset in dict.fromkeys(spec.dataset for spec in todo):
         load_sweep_dataset(
