@@ -15,9 +15,8 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
-from skorch import NeuralNet, NeuralNetClassifier
+from skorch import NeuralNetClassifier
 from skorch.callbacks import (
-    Callback,
     EarlyStopping,
     EpochTimer,
     PassthroughScoring,
@@ -36,7 +35,9 @@ from ._loss_registry import LOSS_PARAMETERS, LOSSES, build_criterion
 from ._monitoring import EpochProgressBar, FiniteLossGuard
 from ._skorch_compat import (
     fit_loop_reporting_interrupt,
+    grad_hooks_in_use,
     reinitialize_criterion,
+    set_training_modes,
     skorch_param_names,
     validate_constraints,
 )
@@ -622,20 +623,12 @@ array-like or None, default=None
     @property
     def _grad_hooks(self):
         """Whether the net or a callback does something in on_grad_computed."""
-        overridden = [type(self).on_grad_computed is not NeuralNet.on_grad_computed]
-        overridden += [
-            type(cb).on_grad_computed is not Callback.on_grad_computed
-            for _, cb in self.callbacks_
-        ]
-        return any(overridden)
+        return grad_hooks_in_use(self)
 
     def _set_training(self, training=True):
         # skorch calls this for every batch and .train() walks every
         # submodule; switch only modules whose mode differs.
-        for name in self._modules + self._criteria:
-            module = getattr(self, name + "_")
-            if isinstance(module, torch.nn.Module) and module.training != training:
-                module.train(training)
+        set_training_modes(self, training)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
         if isinstance(y_true, dict):
