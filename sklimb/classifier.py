@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
@@ -17,6 +18,7 @@ from sklearn.utils.validation import (
 )
 from skorch import NeuralNetClassifier
 from skorch.callbacks import (
+    Callback,
     EarlyStopping,
     EpochTimer,
     PassthroughScoring,
@@ -76,6 +78,35 @@ def _resolve_device(device):
     if device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     return device
+
+
+class _ValidationAccuracy(Callback):
+    """Record the accuracy on the hold-out set each epoch (``valid_acc``), for
+    ``validation_scores_`` as :class:`~sklearn.neural_network.MLPClassifier`
+    reports it."""
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        if not isinstance(dataset_valid, DeviceDataset) or not len(dataset_valid):
+            return
+        correct = 0
+        for Xb, yb in BatchIterator(dataset_valid, net.batch_size):
+            logits = net.evaluation_step((Xb, yb), training=False)
+            if isinstance(logits, tuple):
+                logits = logits[0]
+            target = yb["target"] if isinstance(yb, dict) else yb
+            correct += (logits.argmax(dim=-1) == target).sum()
+        net.history.record("valid_acc", float(correct) / len(dataset_valid))
+
+
+def _converged(curve, tol, n_iter_no_change):
+    """MLPClassifier's stopping rule on a loss curve: the last
+    ``n_iter_no_change`` epochs all failed to improve the best loss by
+    ``tol``."""
+    best, misses = np.inf, 0
+    for loss in curve:
+        misses = misses + 1 if loss > best - tol else 0
+        best = min(best, loss)
+    return misses >= n_iter_no_change
 
 
 class _HoldOut:
@@ -159,12 +190,15 @@ array-like or None, default=None
     max_epochs : int, default=50
     batch_size : int, default=128
         ``-1`` uses the whole training set as one batch.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training data (stratified) and
-        stop when the validation loss has not improved by ``tol`` for
-        ``n_iter_no_change`` epochs, keeping the best epoch's weights, as
-        :class:`~sklearn.neural_network.MLPClassifier` does. Without it, all
-        data is used for training.
+    early_stopping : bool or "train_loss", default=False
+        True: hold out ``validation_fraction`` of the training data
+        (stratified) and stop when the validation loss has not improved by
+        ``tol`` for ``n_iter_no_change`` epochs, keeping the best epoch's
+        weights, as :class:`~sklearn.neural_network.MLPClassifier` does with
+        ``early_stopping=True``. ``"train_loss"``: no hold-out; stop when the
+        training loss has not improved by ``tol`` for ``n_iter_no_change``
+        epochs, as ``MLPClassifier`` does by default. False: train
+        ``max_epochs`` epochs on all data.
     validation_fraction : float, default=0.1
     n_iter_no_change : int, default=5
     tol : float, default=1e-4
@@ -209,6 +243,25 @@ array-like or None, default=None
     cuda_graph_ : int
         Number of batch sizes whose training steps ran as captured CUDA graphs
         in the last ``fit`` (0: eager steps only; see ``cuda_graph``).
+    n_iter_ : int
+        Epochs trained since the net was initialised (``fit`` starts again
+        from 0; ``partial_fit`` and ``warm_start`` add to it).
+    loss_curve_ : list of float
+        Mean training loss of each of those epochs.
+    best_loss_ : float or None
+        Lowest value of ``loss_curve_``; None when ``early_stopping=True``
+        (then see ``best_validation_score_``).
+    validation_scores_ : list of float or None
+        Accuracy on the held-out set after each epoch when
+        ``early_stopping=True``, else None.
+    best_validation_score_ : float or None
+        Highest of ``validation_scores_``.
+    t_ : int
+        Training samples seen (summed over epochs).
+    interrupted_ : bool
+        True when the last ``fit`` or ``partial_fit`` was stopped by a
+        ``KeyboardInterrupt`` (Ctrl-C) before its last epoch; the net keeps the
+        weights trained so far and a ``UserWarning`` says so.
     module_, criterion_, optimizer_, history_
         As in skorch.
 
@@ -270,7 +323,7 @@ array-like or None, default=None
             Interval(numbers.Integral, 1, None, closed="left"),
             Options(numbers.Integral, {-1}),
         ],
-        "early_stopping": ["boolean"],
+        "early_stopping": ["boolean", StrOptions({"train_loss"})],
         "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
         "n_iter_no_change": [Interval(numbers.Integral, 1, None, closed="left")],
         "tol": [Interval(numbers.Real, 0, None, closed="left")],
@@ -459,16 +512,18 @@ array-like or None, default=None
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             ("finite_loss", FiniteLossGuard()),
         ]
+        if self._holds_out:
+            cbs.append(("valid_acc", _ValidationAccuracy()))
         if self.early_stopping:
             cbs.append(
                 (
                     "early_stopping",
                     EarlyStopping(
-                        monitor="valid_loss",
+                        monitor="valid_loss" if self._holds_out else "train_loss",
                         patience=self.n_iter_no_change,
                         threshold=self.tol,
                         threshold_mode="abs",
-                        load_best=True,
+                        load_best=self._holds_out,
                     ),
                 )
             )
@@ -478,6 +533,11 @@ array-like or None, default=None
             # PrintLog formats a table every epoch even when it prints nothing.
             cbs.append(("print_log", PrintLog()))
         return cbs
+
+    @property
+    def _holds_out(self):
+        """Whether early stopping holds out a validation set."""
+        return not isinstance(self.early_stopping, str) and bool(self.early_stopping)
 
     def check_data(self, X, y):
         # Data are validated in fit, before skorch sees them.
@@ -643,7 +703,7 @@ array-like or None, default=None
 
     def get_split_datasets(self, X, y=None, **fit_params):
         dataset = self.get_dataset(X, y)
-        if not (self.early_stopping and isinstance(dataset, DeviceDataset)):
+        if not (self._holds_out and isinstance(dataset, DeviceDataset)):
             return super().get_split_datasets(X, y, **fit_params)
         seed = None if self._fit_seed is None else self._fit_seed + 1
         return _HoldOut(self.validation_fraction, seed)(dataset)
@@ -753,7 +813,21 @@ array-like or None, default=None
                 self._mark_unfitted()
                 raise
         self.interrupted_ = interrupted
-        self.n_iter_ = sum("train_loss" in row for row in self.history)
+        self._set_training_record()
+        epochs_run = self.n_iter_ - epochs_before
+        if (
+            not interrupted
+            and epochs_run >= self.max_epochs
+            and not _converged(self.loss_curve_, self.tol, self.n_iter_no_change)
+        ):
+            warnings.warn(
+                f"Stochastic optimizer: maximum epochs ({self.max_epochs}) reached "
+                "and the training loss is still falling by more than tol "
+                f"({self.tol}). Raise max_epochs, or stop on the training loss "
+                "with early_stopping='train_loss'.",
+                ConvergenceWarning,
+                stacklevel=3,
+            )
         if interrupted:
             done = self.n_iter_ - epochs_before
             warnings.warn(
@@ -764,6 +838,24 @@ array-like or None, default=None
                 stacklevel=3,
             )
         return self
+
+    def _set_training_record(self):
+        # MLPClassifier's attributes, read from skorch's history.
+        rows = [row for row in self.history if "train_loss" in row]
+        self.n_iter_ = len(rows)
+        self.loss_curve_ = [float(row["train_loss"]) for row in rows]
+        self.t_ = int(
+            sum(b.get("train_batch_size", 0) for row in rows for b in row["batches"])
+        )
+        if self._holds_out:
+            self.best_loss_ = None
+            self.validation_scores_ = [
+                float(row["valid_acc"]) for row in rows if "valid_acc" in row
+            ]
+            self.best_validation_score_ = max(self.validation_scores_, default=None)
+        else:
+            self.best_loss_ = min(self.loss_curve_, default=None)
+            self.validation_scores_ = self.best_validation_score_ = None
 
     def _mark_unfitted(self):
         # skorch's initialized_ flag is what __sklearn_is_fitted__ reads; the
@@ -809,8 +901,14 @@ array-like or None, default=None
     ):
         """Train for ``max_epochs`` more epochs without re-initialising.
 
-        Parameters are those of :meth:`fit`; ``classes`` lists all labels
-        on the first call when ``y`` may lack some.
+        Each call trains ``max_epochs`` epochs (``MLPClassifier.partial_fit``
+        trains one): set ``max_epochs=1`` for one epoch per call. Parameters
+        are those of :meth:`fit`; ``classes`` lists all labels on the first
+        call when ``y`` may lack some.
+
+        Returns
+        -------
+        self : object
         """
         reset = not self.__sklearn_is_fitted__()
         return self._fit(
@@ -821,20 +919,41 @@ array-like or None, default=None
         with self._resolved_device():
             return super().forward(X, training=training, device=device)
 
-    def predict_proba(self, X):
-        """Class probabilities (softmax of the logits), rows summing to 1.
-
-        Returns
-        -------
-        proba : ndarray of shape (n_samples, n_classes), float64
-        """
+    def _logits(self, X):
         check_is_fitted(self)
         with self._resolved_device():
             dataset = DeviceDataset(self._validate_X(X))
             logits = super().forward(dataset, training=False, device="cpu")
         if isinstance(logits, tuple):
             logits = logits[0]
-        return torch.softmax(logits.to(torch.float64), dim=-1).numpy()
+        return logits.to(torch.float64)
+
+    def predict_proba(self, X):
+        """Class probabilities (softmax of the logits), rows summing to 1.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        proba : ndarray of shape (n_samples, n_classes), float64
+        """
+        return torch.softmax(self._logits(X), dim=-1).numpy()
+
+    def predict_log_proba(self, X):
+        """Log of the class probabilities, computed from the logits
+        (``log_softmax``, finite where ``predict_proba`` rounds to 0).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+
+        Returns
+        -------
+        log_proba : ndarray of shape (n_samples, n_classes), float64
+        """
+        return torch.log_softmax(self._logits(X), dim=-1).numpy()
 
     def predict(self, X):
         """Predicted labels: most probable class, or least expected cost with

@@ -657,3 +657,80 @@ def test_clone_keeps_every_parameter_skorch_accepts():
     assert twin.get_params(deep=False).keys() == est.get_params(deep=False).keys()
     for name in skorch_param_names():
         assert name in est.get_params(), name
+
+
+# --------------------------------------------------------------------------
+# what MLPClassifier users expect (issue 11)
+# --------------------------------------------------------------------------
+def test_mlp_attributes_after_fit_and_partial_fit(small):
+    from sklearn.exceptions import ConvergenceWarning
+
+    X, y = small
+    with pytest.warns(ConvergenceWarning, match="maximum epochs \\(3\\) reached"):
+        clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    assert clf.n_iter_ == 3 and len(clf.loss_curve_) == 3
+    assert clf.loss_curve_ == [clf.history[i, "train_loss"] for i in range(3)]
+    assert clf.best_loss_ == min(clf.loss_curve_)
+    assert clf.t_ == 3 * len(y)
+    assert clf.validation_scores_ is None and clf.best_validation_score_ is None
+    clf.set_params(max_epochs=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.partial_fit(X, y)
+    assert clf.n_iter_ == 4 and len(clf.loss_curve_) == 4 and clf.t_ == 4 * len(y)
+
+
+def test_validation_scores_with_early_stopping(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(
+        early_stopping=True, validation_fraction=0.2, **{**FAST, "max_epochs": 4}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    assert clf.best_loss_ is None
+    assert len(clf.validation_scores_) == clf.n_iter_
+    assert clf.best_validation_score_ == max(clf.validation_scores_)
+    assert all(0 <= s <= 1 for s in clf.validation_scores_)
+    assert clf.t_ == clf.n_iter_ * 240  # 80% of the 300 rows train
+
+
+def test_early_stopping_on_the_training_loss_without_hold_out(small):
+    X, y = small
+    clf = CostSensitiveNetClassifier(
+        early_stopping="train_loss", tol=10.0, n_iter_no_change=2, max_epochs=30
+    ).set_params(random_state=0, device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # converged: no ConvergenceWarning
+        clf.fit(X, y)
+    assert clf.n_iter_ == 3 and not clf.interrupted_  # 1 + n_iter_no_change
+    assert "valid_loss" not in clf.history[-1]
+    assert clf.t_ == 3 * len(y)  # no hold-out
+
+
+def test_no_convergence_warning_when_the_loss_has_flattened(small):
+    X, y = small
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        CostSensitiveNetClassifier(tol=10.0, n_iter_no_change=2, **FAST).fit(X, y)
+
+
+def test_predict_log_proba_and_cross_val_predict(small):
+    from sklearn.model_selection import cross_val_predict
+
+    X, y = small
+    clf = CostSensitiveNetClassifier(**FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+        out = cross_val_predict(clone(clf), X, y, cv=2, method="predict_log_proba")
+    np.testing.assert_allclose(
+        np.exp(clf.predict_log_proba(X)), clf.predict_proba(X), rtol=1e-12
+    )
+    assert out.shape == (300, 10) and np.all(out <= 0)
+    # Computed from the logits: finite where the probability rounds to 0.
+    big = CostSensitiveNetClassifier(**FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        big.fit(X * 1e4, y)
+    assert np.isfinite(big.predict_log_proba(X * 1e4)).all()

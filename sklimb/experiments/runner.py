@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import numpy as np
+from sklearn.exceptions import ConvergenceWarning
 
 from ..classifier import BilinearNetClassifier, LogBilinearNetClassifier
 from ..metrics import masked_zone_error
@@ -97,6 +98,8 @@ def run_fit(spec, config):
     start = time.perf_counter()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Training interrupted", UserWarning)
+        # The paper trains a fixed number of epochs: not converging is expected.
+        warnings.filterwarnings("ignore", category=ConvergenceWarning)
         net.fit(data.X_train, data.y_train)
     if net.interrupted_:
         # The net caught the interrupt and kept the epochs run so far: such a
