@@ -17,6 +17,7 @@ __all__ = [
     "check_input_shape",
     "check_managed_params",
     "check_net_params",
+    "check_not_skorch_input",
     "check_sample_cost",
 ]
 
@@ -147,6 +148,27 @@ def check_device(device):
                 f"{torch.cuda.device_count()} CUDA device(s)."
             )
     return resolved
+
+
+def check_not_skorch_input(X):
+    """Refuse the input types skorch takes but sklimb's nets do not."""
+    import torch
+
+    if isinstance(X, dict):
+        raise TypeError(
+            "X is a dict: sklimb's nets take one array-like (or sparse matrix) of "
+            "shape (n_samples, n_features). For a module with several inputs, "
+            "concatenate them column-wise (np.hstack) and split the columns in "
+            "the module's forward; for images, pass flat rows with input_shape."
+        )
+    if isinstance(X, torch.utils.data.Dataset):
+        raise TypeError(
+            f"X is a torch Dataset ({type(X).__name__}): sklimb's nets take "
+            "array-likes (numpy arrays, DataFrames, sparse matrices) that they "
+            "validate, encode and move to the device themselves. Stack the "
+            "dataset into arrays X, y, or use skorch's NeuralNetClassifier "
+            "directly for datasets that do not fit in memory."
+        )
 
 
 def check_float32_range(X, name="X"):

@@ -52,6 +52,7 @@ from ._validation import (
     check_input_shape,
     check_managed_params,
     check_net_params,
+    check_not_skorch_input,
     check_sample_cost,
 )
 from .modules import MLP
@@ -459,15 +460,19 @@ array-like or None, default=None
     def _to_tensor(self, a, dtype=torch.float32):
         if a is None:
             return None
-        return torch.as_tensor(np.asarray(a), dtype=dtype, device=self.device).clone()
+        # torch.tensor copies: no "not writable" warning for read-only arrays
+        # (pandas copy-on-write), and the tensor never shares the caller's memory.
+        return torch.tensor(np.asarray(a), dtype=dtype, device=self.device)
 
     def _validate_X(self, X):
+        check_not_skorch_input(X)
         X = validate_data(self, X, reset=False, dtype=(np.float32, np.float64))
         check_input_shape(self.input_shape, X.shape[1])
         check_float32_range(X)
         return self._to_tensor(X)
 
     def _training_dataset(self, X, y, sample_weight, sample_cost, classes, reset):
+        check_not_skorch_input(X)
         X, y = validate_data(self, X, y, reset=reset, dtype=(np.float32, np.float64))
         check_input_shape(self.input_shape, X.shape[1])
         check_float32_range(X)

@@ -10,6 +10,7 @@ from imblearn.over_sampling import RandomOverSampler
 from imblearn.pipeline import Pipeline
 from sklearn import config_context
 from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_validate, train_test_split
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback
@@ -663,8 +664,6 @@ def test_clone_keeps_every_parameter_skorch_accepts():
 # what MLPClassifier users expect (issue 11)
 # --------------------------------------------------------------------------
 def test_mlp_attributes_after_fit_and_partial_fit(small):
-    from sklearn.exceptions import ConvergenceWarning
-
     X, y = small
     with pytest.warns(ConvergenceWarning, match="maximum epochs \\(3\\) reached"):
         clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
@@ -734,3 +733,59 @@ def test_predict_log_proba_and_cross_val_predict(small):
         warnings.simplefilter("ignore")
         big.fit(X * 1e4, y)
     assert np.isfinite(big.predict_log_proba(X * 1e4)).all()
+
+
+def test_read_only_arrays_and_dataframes_train_without_warnings():
+    # PyTorch warns about a non-writable array once per process: run in a
+    # fresh one.
+    pytest.importorskip("pandas")
+    script = """
+import warnings
+import numpy as np
+import pandas as pd
+from sklearn.exceptions import ConvergenceWarning
+from sklimb import CostSensitiveNetClassifier
+
+warnings.simplefilter("error")
+warnings.simplefilter("ignore", ConvergenceWarning)
+rng = np.random.default_rng(0)
+X = rng.normal(size=(40, 3)).astype(np.float32)
+y = np.arange(40) % 2
+X.flags.writeable = False
+y.flags.writeable = False
+df = pd.DataFrame(X, columns=["a", "b", "c"])
+for data in (X, df):
+    clf = CostSensitiveNetClassifier(max_epochs=1, device="cpu")
+    clf.fit(data, y, sample_weight=np.full(40, 0.5)).predict_proba(data)
+print("ok")
+"""
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "ok"
+
+
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda X, y: {"a": X[:, :32], "b": X[:, 32:]}, "X is a dict.*concatenate"),
+        (
+            lambda X, y: torch.utils.data.TensorDataset(torch.as_tensor(X)),
+            "X is a torch Dataset \\(TensorDataset\\).*arrays",
+        ),
+    ],
+)
+def test_dict_and_dataset_inputs_are_refused_clearly(make, match, small):
+    X, y = small
+    with pytest.raises(TypeError, match=match):
+        CostSensitiveNetClassifier(**FAST).fit(make(X, y), y)
+    clf = CostSensitiveNetClassifier(**{**FAST, "max_epochs": 1})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        clf.fit(X, y)
+    with pytest.raises(TypeError, match=match):
+        clf.predict(make(X, y))
