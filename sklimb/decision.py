@@ -11,6 +11,12 @@ from sklearn.base import (
     clone,
 )
 from sklearn.utils import get_tags
+from sklearn.utils._metadata_requests import (
+    MetadataRouter,
+    MethodMapping,
+    _routing_enabled,
+    process_routing,
+)
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
@@ -132,15 +138,24 @@ DataFrame, default=None
         y : array-like of shape (n_samples,)
             Class labels.
         sample_weight : array-like of shape (n_samples,), default=None
-            Passed to the estimator's ``fit``, which must accept it.
+            Passed to the estimator's ``fit``, which must accept it. With
+            metadata routing enabled, passed only when the estimator requests
+            it (``estimator.set_fit_request(sample_weight=True)``).
         **fit_params : dict
-            Other parameters of the estimator's ``fit``.
+            Other parameters of the estimator's ``fit`` (such as a net's
+            ``sample_cost``); routed the same way.
 
         Returns
         -------
         self : object
         """
         estimator = clone(self.estimator)
+        if _routing_enabled():
+            if sample_weight is not None:
+                fit_params["sample_weight"] = sample_weight
+            routed = process_routing(self, "fit", **fit_params)
+            self.estimator_ = estimator.fit(X, y, **routed.estimator.fit)
+            return self._fitted()
         if sample_weight is not None:
             if not has_fit_parameter(estimator, "sample_weight"):
                 raise TypeError(
@@ -150,11 +165,27 @@ DataFrame, default=None
                 )
             fit_params["sample_weight"] = sample_weight
         self.estimator_ = estimator.fit(X, y, **fit_params)
+        return self._fitted()
+
+    def _fitted(self):
         self.cost_matrix_ = _aligned_cost_matrix(self.cost_matrix, self.classes_)
         for name in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, name):
                 setattr(self, name, getattr(self.estimator_, name))
         return self
+
+    def get_metadata_routing(self):
+        """Where metadata go: ``fit``'s to the estimator's ``fit``.
+
+        Returns
+        -------
+        routing : MetadataRouter
+            See :ref:`sklearn:metadata_routing`.
+        """
+        return MetadataRouter(owner=self).add(
+            estimator=self.estimator,
+            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        )
 
     @property
     def classes_(self):

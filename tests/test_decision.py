@@ -250,3 +250,38 @@ def test_sample_weight_and_fit_params_reach_the_estimator():
     np.testing.assert_allclose(clf.predict_proba(X), reference.predict_proba(X))
     with pytest.raises(TypeError, match="does not accept sample_weight"):
         MinimumRiskClassifier(pipe).fit(X, y, sample_weight=weight)
+
+
+def test_metadata_routing_reaches_the_wrapped_net():
+    # With routing on, sample_weight / sample_cost given to the meta-estimator
+    # (also inside cross_validate) reach the net that requests them.
+    import warnings
+
+    from sklearn import config_context
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.model_selection import cross_validate
+
+    from sklimb import BilinearNetClassifier
+
+    X, y = load_iris(return_X_y=True)
+    X = ((X - X.mean(0)) / X.std(0)).astype(np.float32)
+    w = np.where(y == 2, 3.0, 0.5)
+    cost = np.ones((len(y), 3))
+    cost[y == 0, 1] = 20.0
+    params = dict(max_epochs=3, random_state=0, device="cpu", batch_size=-1)
+    with config_context(enable_metadata_routing=True), warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        net = BilinearNetClassifier(**params).set_fit_request(
+            sample_weight=True, sample_cost=True
+        )
+        meta = MinimumRiskClassifier(net).fit(X, y, sample_weight=w, sample_cost=cost)
+        direct = BilinearNetClassifier(**params).fit(
+            X, y, sample_weight=w, sample_cost=cost
+        )
+        plain = BilinearNetClassifier(**params).fit(X, y)
+        np.testing.assert_array_equal(meta.predict_proba(X), direct.predict_proba(X))
+        assert not np.allclose(meta.predict_proba(X), plain.predict_proba(X))
+        scores = cross_validate(
+            MinimumRiskClassifier(net), X, y, cv=2, params={"sample_weight": w}
+        )
+        assert len(scores["test_score"]) == 2
