@@ -454,6 +454,8 @@ def _describe(param, values, k):
     value = values[k]
     if isinstance(value, (str, numbers.Number)) or value is None:
         return f"{_short_name(param)}={value}"
+    if hasattr(value, "get_params"):  # an estimator, e.g. a pipeline step
+        return f"{_short_name(param)}={type(value).__name__}"
     return f"{_short_name(param)} #{k + 1}"
 
 

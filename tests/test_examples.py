@@ -1,21 +1,60 @@
-"""Every gallery example runs end to end in its quick mode."""
+"""The gallery examples and the documentation's doctests run as written.
 
+Every ``examples/**/plot_*.py`` runs end to end in its quick mode
+(``SKLIMB_QUICK=1``, a few seconds each) and must draw at least one figure,
+as sphinx-gallery runs it for the documentation. The ``>>>`` snippets of the
+getting-started page and of the user guide run as doctests.
+"""
+
+import doctest
 import runpy
 from pathlib import Path
 
 import matplotlib
 import pytest
 
-EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("plot_*.py"))
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = sorted((ROOT / "examples").rglob("plot_*.py"))
+DOCTEST_PAGES = [
+    ROOT / "docs" / "getting_started.rst",
+    ROOT / "docs" / "user_guide.rst",
+]
 
 
-@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_gallery_has_examples():
+    assert len(EXAMPLES) >= 8, [p.name for p in EXAMPLES]
+
+
+@pytest.mark.parametrize(
+    "path", EXAMPLES, ids=lambda p: str(p.relative_to(ROOT / "examples"))
+)
 def test_example_runs_quick(path, monkeypatch, tmp_path):
     matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
     monkeypatch.setenv("SKLIMB_QUICK", "1")
     monkeypatch.chdir(tmp_path)
     runpy.run_path(str(path), run_name="__main__")
-    import matplotlib.pyplot as plt
+    try:
+        assert plt.get_fignums(), f"{path.name} drew no figure"
+        for num in plt.get_fignums():
+            fig = plt.figure(num)
+            assert any(ax.has_data() for ax in fig.axes), (
+                f"{path.name}: figure {num} has no plotted data"
+            )
+    finally:
+        plt.close("all")
 
-    assert plt.get_fignums(), f"{path.name} drew no figure"
-    plt.close("all")
+
+@pytest.mark.parametrize("page", DOCTEST_PAGES, ids=lambda p: p.name)
+def test_documentation_doctests(page):
+    matplotlib.use("Agg")
+    result = doctest.testfile(
+        str(page),
+        module_relative=False,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+        verbose=False,
+    )
+    assert result.attempted > 0, f"{page.name} has no doctest"
+    assert result.failed == 0, f"{result.failed} doctest(s) failed in {page.name}"

@@ -1,0 +1,215 @@
+"""Write the API reference pages from the ``__all__`` of sklimb's public modules.
+
+Every name in the ``__all__`` of a public module (no leading underscore in its
+dotted path) gets one page, under the shortest public path that exports it, so
+a name added to an ``__all__`` appears in the reference without editing the
+docs. The pages and the index they are listed in are written to
+``docs/generated/`` when the build starts; that folder is not under version
+control.
+"""
+
+import importlib
+import inspect
+import pkgutil
+import re
+from pathlib import Path
+
+# Section titles and order; public modules not listed here follow in
+# alphabetical order under the first line of their docstring.
+SECTIONS = {
+    "sklimb": "Estimators",
+    "sklimb.model_selection": "Model selection",
+    "sklimb.losses": "Losses",
+    "sklimb.penalty": "Penalty matrices",
+    "sklimb.metrics": "Metrics and scorers",
+    "sklimb.plotting": "Plotting",
+    "sklimb.weights": "Class weights",
+    "sklimb.callbacks": "Callbacks",
+    "sklimb.modules": "Networks",
+    "sklimb.datasets": "Data sets",
+    "sklimb.experiments": "Replication of the bilinear-loss paper",
+}
+# Names in an ``__all__`` that are not API objects of their own.
+SKIP = {"__version__"}
+# The scikit-learn API of an estimator (and of a Display): documented even when
+# inherited (``score``, ``get_params``) or overriding a framework method.
+API_METHODS = (
+    "fit",
+    "partial_fit",
+    "predict",
+    "predict_proba",
+    "predict_log_proba",
+    "predict_expected_cost",
+    "decision_function",
+    "transform",
+    "score",
+    "get_params",
+    "set_params",
+    "plot",
+    "from_estimator",
+    "from_predictions",
+    "from_cv_results",
+    "set_fit_request",
+    "set_partial_fit_request",
+    "set_predict_request",
+    "set_score_request",
+)
+
+
+def public_modules(package="sklimb"):
+    """Names of the importable public modules of ``package``, package first."""
+    root = importlib.import_module(package)
+    names = [package]
+    for info in pkgutil.walk_packages(root.__path__, package + "."):
+        if not any(part.startswith("_") for part in info.name.split(".")):
+            names.append(info.name)
+    return names
+
+
+def _module_order(name):
+    if name in SECTIONS:
+        return (0, list(SECTIONS).index(name), name)
+    return (1, name.count("."), name)
+
+
+def collect(package="sklimb"):
+    """``[(module, title, [(name, kind)])]``: each public object once."""
+    seen = set()
+    sections = []
+    modules = sorted(public_modules(package), key=_module_order)
+    # Shortest public path first: an object is documented where it is
+    # exported closest to the package root.
+    by_depth = sorted(modules, key=lambda m: (m.count("."), _module_order(m)))
+    owner = {}
+    for modname in by_depth:
+        module = importlib.import_module(modname)
+        for name in getattr(module, "__all__", ()):
+            if name in SKIP:
+                continue
+            obj = getattr(module, name)
+            key = id(obj)
+            if key in seen:
+                continue
+            seen.add(key)
+            owner.setdefault(modname, []).append((name, _kind(obj)))
+    for modname in modules:
+        if modname not in owner:
+            continue
+        module = importlib.import_module(modname)
+        doc = (module.__doc__ or modname).strip().splitlines()[0].rstrip(".")
+        sections.append((modname, SECTIONS.get(modname, doc), owner[modname]))
+    return sections
+
+
+def _kind(obj):
+    if inspect.isclass(obj):
+        return "class"
+    if callable(obj):
+        return "function"
+    return "data"
+
+
+def class_members(cls):
+    """Methods to document: the estimator API, then sklimb's own new methods.
+
+    Methods a sklimb class only overrides from skorch, PyTorch or
+    scikit-learn (``train_step``, ``forward``, callback hooks) are internals
+    of those frameworks and stay off the page.
+    """
+    members = [m for m in API_METHODS if callable(getattr(cls, m, None))]
+    foreign = [c for c in cls.__mro__ if not c.__module__.startswith("sklimb")]
+    for klass in cls.__mro__:
+        if not klass.__module__.startswith("sklimb"):
+            continue
+        for name, value in vars(klass).items():
+            if name.startswith("_") or name in members:
+                continue
+            if not (inspect.isfunction(value) or isinstance(value, classmethod)):
+                continue
+            if any(name in vars(base) for base in foreign):
+                continue
+            members.append(name)
+    return members
+
+
+def _page(modname, name, kind):
+    full = f"{modname}.{name}"
+    lines = [full, "=" * len(full), "", f".. currentmodule:: {modname}", ""]
+    if kind == "class":
+        obj = getattr(importlib.import_module(modname), name)
+        lines.append(f".. autoclass:: {name}")
+        members = class_members(obj)
+        if members:
+            lines.append(f"   :members: {', '.join(members)}")
+    elif kind == "function":
+        lines.append(f".. autofunction:: {name}")
+    else:
+        lines.append(f".. autodata:: {name}")
+    lines += [
+        "",
+        f".. minigallery:: {full}",
+        f"   :add-heading: Examples using ``{full}``",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _index(sections):
+    lines = []
+    for modname, title, names in sections:
+        lines += [title, "-" * len(title), ""]
+        lines += [f".. automodule:: {modname}", "   :no-members:", "   :no-index:", ""]
+        lines += [f".. currentmodule:: {modname}", ""]
+        lines += [".. autosummary::", "   :toctree: generated", "   :nosignatures:", ""]
+        lines += [f"   {name}" for name, _ in names]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def write_api(app):
+    """Write ``generated/<name>.rst`` pages and ``generated/api_index.inc``."""
+    out = Path(app.srcdir) / "generated"
+    out.mkdir(exist_ok=True)
+    sections = collect()
+    wanted = {"api_index.inc"}
+    for modname, _, names in sections:
+        for name, kind in names:
+            filename = f"{modname}.{name}.rst"
+            wanted.add(filename)
+            text = _page(modname, name, kind)
+            path = out / filename
+            if not path.exists() or path.read_text() != text:
+                path.write_text(text)
+    index = _index(sections)
+    path = out / "api_index.inc"
+    if not path.exists() or path.read_text() != index:
+        path.write_text(index)
+    for stale in out.glob("*.rst"):
+        if stale.name not in wanted:
+            stale.unlink()
+
+
+_FOREIGN_ROLE = re.compile(r":(?:ref|term|doc):`([^`<]*?)\s*(?:<[^`>]*>)?`")
+
+
+def strip_foreign_references(app, what, name, obj, options, lines):
+    """Unlink cross-references in docstrings that sklimb inherits.
+
+    ``score``, ``set_fit_request`` and the other methods sklimb inherits from
+    scikit-learn and skorch point at labels and glossary terms of
+    scikit-learn's own site (``metadata_routing``, ``accuracy_score``), which
+    do not exist here; their text is kept, the link dropped.
+    """
+    module = getattr(obj, "__module__", None) or ""
+    if module.startswith("sklimb"):
+        return
+    for i, line in enumerate(lines):
+        lines[i] = _FOREIGN_ROLE.sub(
+            lambda m: f"*{m.group(1).strip() or 'link'}*", line
+        )
+
+
+def setup(app):
+    app.connect("builder-inited", write_api)
+    app.connect("autodoc-process-docstring", strip_foreign_references, priority=400)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
