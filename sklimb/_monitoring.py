@@ -8,31 +8,25 @@ __all__ = ["FiniteLossGuard", "EpochProgressBar"]
 
 
 class FiniteLossGuard(Callback):
-    """Stop training with an error as soon as a batch loss is NaN or infinite.
+    """Stop training with an error when a batch loss is NaN or infinite.
 
     A non-finite loss would otherwise silently turn every weight into NaN and
-    leave a fitted-looking model that predicts garbage.
+    leave a fitted-looking model that predicts garbage. The batch losses are
+    checked at the end of each epoch, when the epoch loop has read them from
+    the device in one transfer.
     """
 
-    def on_batch_end(self, net, batch=None, training=False, **kwargs):
-        # skorch has just recorded this batch's loss as a float: reading it back
-        # costs no second device synchronisation.
-        batches = net.history[-1]["batches"]
-        key = "train_loss" if training else "valid_loss"
-        value = batches[-1].get(key) if batches else None
-        if value is None:
-            loss = kwargs.get("loss")
-            if loss is None:
-                return
-            value = float(loss.detach())
-        if not math.isfinite(value):
-            epoch = len(net.history)
-            phase = "training" if training else "validation"
-            raise FloatingPointError(
-                f"The {phase} loss became {value} in epoch {epoch}. Check the "
-                "inputs for extreme values, lower the learning rate (lr) or the "
-                "loss parameters (alpha, gamma, scale)."
-            )
+    def on_epoch_end(self, net, **kwargs):
+        epoch = len(net.history)
+        for key, phase in (("train_loss", "training"), ("valid_loss", "validation")):
+            for batch in net.history[-1]["batches"]:
+                value = batch.get(key)
+                if value is not None and not math.isfinite(value):
+                    raise FloatingPointError(
+                        f"The {phase} loss became {value} in epoch {epoch}. Check "
+                        "the inputs for extreme values, lower the learning rate "
+                        "(lr) or the loss parameters (alpha, gamma, scale)."
+                    )
 
 
 class EpochProgressBar(Callback):

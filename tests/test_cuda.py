@@ -24,7 +24,7 @@ def test_fit_on_cuda_keeps_everything_on_the_device(digits):
     X, y = digits
     A = random_mask(10, 30, random_state=0)
     clf = BilinearNetClassifier(
-        penalty_matrix=A, alpha=0.9, device="cuda", max_epochs=5, random_state=0
+        penalty_matrix=A, alpha=0.9, device="cuda", max_epochs=20, random_state=0
     ).fit(X, y)
     assert next(clf.module_.parameters()).is_cuda
     assert clf.criterion_.penalty_matrix.is_cuda
@@ -75,3 +75,176 @@ def test_losses_finite_on_cuda_at_extreme_logits():
     loss = log_bilinear_loss(z, y, A, alpha=0.99)
     loss.backward()
     assert torch.isfinite(loss) and torch.isfinite(z.grad).all()
+
+
+# ---------------------------------------------------------------------------
+# training steps captured as CUDA graphs (sklimb._capture)
+# ---------------------------------------------------------------------------
+def _fit_pair(X, y, **params):
+    """The same fit with captured and with eager steps."""
+    base = {"device": "cuda", "max_epochs": 3, "random_state": 0, **params}
+    captured = CostSensitiveNetClassifier(cuda_graph=True, **base).fit(X, y)
+    eager = CostSensitiveNetClassifier(cuda_graph=False, **base).fit(X, y)
+    return captured, eager
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"loss": "cross_entropy"},
+        {"loss": "bilinear", "alpha": 0.9},
+        {"loss": "log_bilinear", "alpha": 0.5, "optimizer": torch.optim.SGD},
+        {"loss": "focal", "class_weight": "balanced"},
+        {"loss": "cross_entropy", "batch_size": -1, "max_epochs": 6},
+        {"loss": "cross_entropy", "sampler": "balanced"},
+    ],
+    ids=["ce", "bilinear", "log-bilinear-sgd", "focal-weighted", "full-batch", "bal"],
+)
+def test_captured_steps_equal_eager_steps(digits, params):
+    X, y = digits
+    if "bilinear" in params["loss"]:
+        params = {**params, "penalty_matrix": random_mask(10, 30, random_state=0)}
+    captured, eager = _fit_pair(X, y, **params)
+    # 1797 rows in batches of 128: a full-size graph and a ragged-batch graph.
+    assert captured.cuda_graph_ == (1 if params.get("batch_size") == -1 else 2)
+    assert eager.cuda_graph_ == 0
+    np.testing.assert_allclose(
+        captured.history[:, "train_loss"], eager.history[:, "train_loss"], rtol=1e-4
+    )
+    np.testing.assert_allclose(
+        captured.predict_proba(X), eager.predict_proba(X), atol=1e-4
+    )
+
+
+def test_captured_steps_with_sample_weight_and_cost(digits):
+    X, y = digits
+    rng = np.random.default_rng(0)
+    w = rng.uniform(0.5, 2.0, len(y))
+    A = random_mask(10, 20, random_state=1)
+    cost = A[y] * rng.uniform(0.5, 1.5, (len(y), 1))
+    fits = [
+        BilinearNetClassifier(
+            penalty_matrix=A, device="cuda", max_epochs=2, random_state=0, cuda_graph=g
+        ).fit(X, y, sample_weight=w, sample_cost=cost)
+        for g in (True, False)
+    ]
+    assert fits[0].cuda_graph_ == 2
+    np.testing.assert_allclose(
+        fits[0].predict_proba(X), fits[1].predict_proba(X), atol=1e-4
+    )
+
+
+def test_captured_cnn_with_dropout_is_reproducible_and_learns(digits):
+    X, y = digits
+    params = dict(
+        module=MNISTConvNet,
+        input_shape=(1, 8, 8),
+        device="cuda",
+        max_epochs=8,
+        random_state=3,
+    )
+    runs = [CostSensitiveNetClassifier(**params).fit(X, y) for _ in range(2)]
+    assert runs[0].cuda_graph_ == 2
+    np.testing.assert_allclose(
+        runs[0].predict_proba(X), runs[1].predict_proba(X), atol=1e-4
+    )
+    eager = CostSensitiveNetClassifier(cuda_graph=False, **params).fit(X, y)
+    # Dropout draws other numbers in a graph: equal only statistically.
+    assert abs(runs[0].score(X, y) - eager.score(X, y)) < 0.05
+    assert runs[0].score(X, y) > 0.9
+
+
+def test_capture_with_early_stopping(digits):
+    X, y = digits
+    clf = CostSensitiveNetClassifier(
+        device="cuda", max_epochs=30, early_stopping=True, random_state=0
+    ).fit(X, y)
+    assert clf.cuda_graph_ >= 1
+    assert clf.score(X, y) > 0.9
+
+
+def test_uncapturable_loss_falls_back_with_one_warning(digits):
+    X, y = digits
+
+    def syncing_loss(logits, target):
+        loss = torch.nn.functional.cross_entropy(logits, target)
+        if loss.item() < 0:  # a host synchronisation: not capturable
+            raise AssertionError
+        return loss
+
+    with pytest.warns(RuntimeWarning, match="could not be captured") as record:
+        clf = CostSensitiveNetClassifier(
+            loss=syncing_loss, device="cuda", max_epochs=5, random_state=0
+        ).fit(X, y)
+    assert len([r for r in record if "could not be captured" in str(r.message)]) == 1
+    assert clf.cuda_graph_ == 0
+    assert clf.score(X, y) > 0.8
+    with pytest.raises(RuntimeError, match="cuda_graph=True"):
+        CostSensitiveNetClassifier(
+            loss=syncing_loss, device="cuda", max_epochs=1, cuda_graph=True
+        ).fit(X, y)
+
+
+def test_cuda_graph_true_refuses_what_cannot_be_captured(digits):
+    X, y = digits
+    with pytest.raises(ValueError, match="optimizer LBFGS is not capturable"):
+        CostSensitiveNetClassifier(
+            device="cuda", optimizer=torch.optim.LBFGS, cuda_graph=True, max_epochs=1
+        ).fit(X, y)
+    from skorch.callbacks import LRScheduler
+
+    with pytest.raises(ValueError, match="callback 'lr'"):
+        CostSensitiveNetClassifier(
+            device="cuda",
+            callbacks=[("lr", LRScheduler())],
+            cuda_graph=True,
+            max_epochs=1,
+        ).fit(X, y)
+    # "auto" trains such nets with eager steps.
+    clf = CostSensitiveNetClassifier(
+        device="cuda", callbacks=[("lr", LRScheduler())], max_epochs=1
+    ).fit(X, y)
+    assert clf.cuda_graph_ == 0
+
+
+def test_nan_loss_stops_a_captured_fit(digits):
+    X, y = digits
+
+    def nan_loss(logits, target):
+        return torch.nn.functional.cross_entropy(logits, target) * float("nan")
+
+    with pytest.raises(FloatingPointError, match="training loss became nan"):
+        CostSensitiveNetClassifier(
+            loss=nan_loss, device="cuda", max_epochs=3, cuda_graph=True
+        ).fit(X, y)
+
+
+def test_bfloat16_autocast(digits):
+    X, y = digits
+    if not torch.cuda.is_bf16_supported():
+        pytest.skip("this GPU has no bfloat16")
+    clf = CostSensitiveNetClassifier(
+        device="cuda", precision="bfloat16", max_epochs=10, random_state=0
+    ).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-6)
+    ref = CostSensitiveNetClassifier(device="cuda", max_epochs=10, random_state=0).fit(
+        X, y
+    )
+    assert clf.score(X, y) > 0.9
+    assert abs(clf.score(X, y) - ref.score(X, y)) < 0.03
+
+
+def test_cuda_model_loads_on_a_cpu_only_machine(digits, monkeypatch):
+    X, y = digits
+    clf = CostSensitiveNetClassifier(device="cuda", max_epochs=2, random_state=0).fit(
+        X, y
+    )
+    expected = clf.predict_proba(X)
+    blob = pickle.dumps(clf)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    with pytest.warns(Warning, match="cpu"):
+        again = pickle.loads(blob)
+    assert not next(again.module_.parameters()).is_cuda
+    np.testing.assert_allclose(again.predict_proba(X), expected, atol=1e-5)

@@ -1,0 +1,110 @@
+"""The epoch loop (batch losses read once per epoch), capture options and
+bfloat16 on the CPU; the CUDA side is in test_cuda.py."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from skorch.callbacks import Callback
+
+from sklimb import CostSensitiveNetClassifier
+from sklimb._capture import capture_blockers
+from sklimb._training import acts_per_batch
+
+FAST = dict(max_epochs=3, batch_size=64, random_state=0, device="cpu")
+
+
+class _EveryBatch(Callback):
+    """Does nothing, but on every batch: forces skorch's own epoch loop."""
+
+    def on_batch_end(self, net, **kwargs):
+        pass
+
+
+def test_lean_epoch_writes_the_history_skorchs_loop_writes(digits):
+    X, y = digits
+    lean = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    per_batch = CostSensitiveNetClassifier(
+        callbacks=[("every_batch", _EveryBatch())], **FAST
+    ).fit(X, y)
+    assert not acts_per_batch(lean)
+    assert acts_per_batch(per_batch)
+    for key in ("train_loss", "train_batch_size"):
+        np.testing.assert_allclose(
+            lean.history[:, "batches", :, key],
+            per_batch.history[:, "batches", :, key],
+            rtol=1e-6,
+        )
+    assert lean.history[:, "train_batch_count"] == [29, 29, 29]
+    assert lean.history[:, "train_loss"] == pytest.approx(
+        per_batch.history[:, "train_loss"], rel=1e-6
+    )
+    np.testing.assert_allclose(
+        lean.predict_proba(X), per_batch.predict_proba(X), atol=1e-6
+    )
+
+
+def test_lean_epoch_with_early_stopping_records_validation_batches(digits):
+    X, y = digits
+    clf = CostSensitiveNetClassifier(
+        early_stopping=True, **{**FAST, "max_epochs": 4}
+    ).fit(X, y)
+    first = clf.history[0]
+    valid = [b["valid_loss"] for b in first["batches"] if "valid_loss" in b]
+    assert first["valid_batch_count"] == len(valid) == 3
+    assert np.isfinite(clf.history[:, "valid_loss"]).all()
+
+
+def test_nan_loss_is_caught_at_the_end_of_the_epoch(digits):
+    X, y = digits
+
+    def nan_after_first_batches(logits, target):
+        return torch.nn.functional.cross_entropy(logits, target) / 0.0 * 0.0
+
+    with pytest.raises(FloatingPointError, match="training loss became nan in epoch 1"):
+        CostSensitiveNetClassifier(loss=nan_after_first_batches, **FAST).fit(X, y)
+
+
+def test_capture_is_off_on_the_cpu(digits):
+    X, y = digits
+    for option in ("auto", True, False):
+        clf = CostSensitiveNetClassifier(cuda_graph=option, **FAST).fit(X, y)
+        assert clf.cuda_graph_ == 0
+        assert clf.score(X, y) > 0.8
+    assert capture_blockers(clf) == ["the device is 'cpu', not CUDA"]
+
+
+@pytest.mark.parametrize(
+    "name, value", [("cuda_graph", "yes"), ("cuda_graph", 1.5), ("precision", "fp16")]
+)
+def test_capture_and_precision_are_validated(digits, name, value):
+    X, y = digits
+    with pytest.raises(ValueError, match=name):
+        CostSensitiveNetClassifier(**{name: value}, **FAST).fit(X, y)
+
+
+def test_bfloat16_on_the_cpu(digits):
+    X, y = digits
+    clf = CostSensitiveNetClassifier(precision="bfloat16", **FAST).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert proba.dtype == np.float64
+    np.testing.assert_allclose(proba.sum(1), 1.0, atol=1e-6)
+    assert clf.score(X, y) > 0.8
+    ref = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    assert abs(clf.score(X, y) - ref.score(X, y)) < 0.05
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a CPU-only machine")
+def test_net_saved_with_device_cuda_loads_on_a_cpu_only_machine(digits):
+    X, y = digits
+    clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    expected = clf.predict_proba(X)
+    clf.device = "cuda"  # as if it had been trained on a GPU
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        again = pickle.loads(pickle.dumps(clf))
+    assert any("cpu" in str(r.message) for r in record)
+    assert str(again.device) == "cpu"
+    np.testing.assert_allclose(again.predict_proba(X), expected, atol=1e-6)
