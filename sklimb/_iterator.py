@@ -2,13 +2,63 @@
 
 skorch's default path wraps arrays in a ``Dataset`` read one sample at a time
 through a ``DataLoader``. Here the whole training set is moved to the device
-once per fit and each batch is gathered by tensor indexing.
+once per fit and each batch is gathered by tensor indexing. A data set too
+large for the free memory of a CUDA device (more than
+``DEVICE_MEMORY_SHARE`` of it) stays in pinned host memory instead, and each
+batch is gathered there and copied to the device asynchronously.
 """
 
 import numpy as np
 import torch
 
-__all__ = ["DeviceDataset", "BatchIterator", "sampling_probabilities"]
+__all__ = [
+    "DeviceDataset",
+    "BatchIterator",
+    "sampling_probabilities",
+    "storage_device",
+    "to_storage",
+]
+
+#: Largest share of a CUDA device's free memory that a fit's data may take
+#: before it is kept in pinned host memory and streamed batch by batch.
+DEVICE_MEMORY_SHARE = 0.5
+
+
+def storage_device(nbytes, device):
+    """Where the tensors of a fit live: ``device``, or the CPU to stream from.
+
+    Parameters
+    ----------
+    nbytes : int
+        Size of the data set's tensors.
+    device : str or torch.device
+        The device the network runs on.
+
+    Returns
+    -------
+    storage : torch.device
+        ``device`` itself, unless it is a CUDA device whose free memory times
+        ``DEVICE_MEMORY_SHARE`` is smaller than ``nbytes``: then the CPU.
+    """
+    device = torch.device(device)
+    if device.type != "cuda":
+        return device
+    free, _ = torch.cuda.mem_get_info(device)
+    return device if nbytes <= DEVICE_MEMORY_SHARE * free else torch.device("cpu")
+
+
+def to_storage(array, dtype, storage, device):
+    """A copy of ``array`` as a tensor on ``storage`` (pinned when streamed).
+
+    The copy never shares the caller's memory, so read-only arrays (pandas
+    copy-on-write) need no warning.
+    """
+    if array is None:
+        return None
+    tensor = torch.tensor(np.asarray(array), dtype=dtype, device=storage)
+    if storage.type == "cpu" and torch.device(device).type == "cuda":
+        tensor = tensor.pin_memory()
+    return tensor
 
 
 class DeviceDataset(torch.utils.data.Dataset):
@@ -21,17 +71,28 @@ class DeviceDataset(torch.utils.data.Dataset):
         Encoded targets (indices into ``classes_``).
     sample_weight : Tensor of shape (n_samples,) or None
     sample_cost : Tensor of shape (n_samples, n_classes) or None
+    device : str or torch.device, default=None
+        Where batches go. None: where ``X`` is. When the tensors are on the
+        CPU (pinned) and ``device`` is a CUDA device, every batch is copied
+        there asynchronously (streaming, see :func:`storage_device`).
     """
 
-    def __init__(self, X, y=None, sample_weight=None, sample_cost=None):
+    def __init__(self, X, y=None, sample_weight=None, sample_cost=None, device=None):
         self.X, self.y = X, y
         self.sample_weight, self.sample_cost = sample_weight, sample_cost
+        self.device = X.device if device is None else torch.device(device)
+        self.streamed = self.device != X.device
 
     def __len__(self):
         return len(self.X)
 
     def __getitem__(self, i):
-        return self.X[i], self.target(i)
+        return self._move(self.X[i]), self.target(i)
+
+    def _move(self, t):
+        if not self.streamed:
+            return t
+        return t.pin_memory().to(self.device, non_blocking=True)
 
     def target(self, idx):
         """What the loss receives for rows ``idx``: the targets, or a dict of
@@ -39,12 +100,12 @@ class DeviceDataset(torch.utils.data.Dataset):
         if self.y is None:
             return None
         if self.sample_weight is None and self.sample_cost is None:
-            return self.y[idx]
-        out = {"target": self.y[idx]}
+            return self._move(self.y[idx])
+        out = {"target": self._move(self.y[idx])}
         if self.sample_weight is not None:
-            out["sample_weight"] = self.sample_weight[idx]
+            out["sample_weight"] = self._move(self.sample_weight[idx])
         if self.sample_cost is not None:
-            out["sample_cost"] = self.sample_cost[idx]
+            out["sample_cost"] = self._move(self.sample_cost[idx])
         return out
 
     def subset(self, idx):
@@ -55,7 +116,11 @@ class DeviceDataset(torch.utils.data.Dataset):
             return None if t is None else t[idx]
 
         return DeviceDataset(
-            take(self.X), take(self.y), take(self.sample_weight), take(self.sample_cost)
+            take(self.X),
+            take(self.y),
+            take(self.sample_weight),
+            take(self.sample_cost),
+            device=self.device,
         )
 
 
@@ -152,9 +217,8 @@ class BatchIterator:
         if order is None:
             for start in range(0, n, bs):
                 sl = slice(start, start + bs)
-                yield ds.X[sl], ds.target(sl)
+                yield ds[sl]
             return
         order = order.to(ds.X.device)
         for start in range(0, n, bs):
-            idx = order[start : start + bs]
-            yield ds.X[idx], ds.target(idx)
+            yield ds[order[start : start + bs]]

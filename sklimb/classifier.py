@@ -32,7 +32,13 @@ from ._capture import (
     capture_blockers,
     make_optimizer_capturable,
 )
-from ._iterator import BatchIterator, DeviceDataset, sampling_probabilities
+from ._iterator import (
+    BatchIterator,
+    DeviceDataset,
+    sampling_probabilities,
+    storage_device,
+    to_storage,
+)
 from ._loss_registry import LOSS_PARAMETERS, LOSSES, build_criterion
 from ._monitoring import EpochProgressBar, FiniteLossGuard
 from ._skorch_compat import (
@@ -97,6 +103,18 @@ class _ValidationAccuracy(Callback):
             target = yb["target"] if isinstance(yb, dict) else yb
             correct += (logits.argmax(dim=-1) == target).sum()
         net.history.record("valid_acc", float(correct) / len(dataset_valid))
+
+
+def _sorted_classes(classes):
+    """``classes`` as a sorted array of unique labels (the order of
+    ``classes_``), or a ValueError naming ``classes``."""
+    arr = np.asarray(classes)
+    found = np.unique(arr)
+    if arr.ndim != 1 or len(found) != len(arr):
+        raise ValueError(
+            f"classes must list each label once, got {classes!r}."
+        )
+    return found
 
 
 def _converged(curve, tol, n_iter_no_change):
@@ -187,8 +205,13 @@ array-like or None, default=None
         Shape each flat row of ``X`` is reshaped to inside the net, e.g.
         ``(1, 28, 28)``, so that image data can stay 2-D for resamplers.
     optimizer : torch optimizer class, default=torch.optim.Adam
+        Optimizer; its other arguments are set with ``optimizer__*``, for
+        instance ``optimizer__weight_decay``.
     lr : float, default=1e-3
+        Learning rate.
     max_epochs : int, default=50
+        Number of passes over the training data (the most, with early
+        stopping).
     batch_size : int, default=128
         ``-1`` uses the whole training set as one batch.
     early_stopping : bool or "train_loss", default=False
@@ -201,11 +224,17 @@ array-like or None, default=None
         epochs, as ``MLPClassifier`` does by default. False: train
         ``max_epochs`` epochs on all data.
     validation_fraction : float, default=0.1
+        Share of the training data held out for early stopping.
     n_iter_no_change : int, default=5
+        Epochs without improvement before early stopping stops training.
     tol : float, default=1e-4
+        Smallest decrease of the monitored loss that counts as an
+        improvement.
     callbacks : list of (name, skorch callback), default=None
         Extra skorch callbacks.
     warm_start : bool, default=False
+        When True, ``fit`` continues from the current weights instead of
+        re-initialising the network.
     device : str, default="auto"
         ``"auto"`` uses CUDA when available, else the CPU.
     cuda_graph : {"auto", True, False}, default="auto"
@@ -217,6 +246,8 @@ array-like or None, default=None
         warning when a capture fails; ``True`` raises instead; ``False``
         always runs eager steps. Ignored on the CPU. Results equal eager
         training within float tolerance (dropout draws other random numbers).
+        A loss callable runs in Python only when a step is captured: side
+        effects in it (printing, recording batches) happen at capture time.
     precision : {"float32", "bfloat16"}, default="float32"
         ``"bfloat16"`` runs the module's forward pass under
         :func:`torch.autocast` with bfloat16 (the loss is computed in float32
@@ -268,7 +299,9 @@ array-like or None, default=None
 
     See Also
     --------
-    BilinearNetClassifier, LogBilinearNetClassifier
+    BilinearNetClassifier : The same estimator with ``loss="bilinear"``.
+    LogBilinearNetClassifier : The same estimator with ``loss="log_bilinear"``.
+    MinimumRiskClassifier : Minimum-risk decisions for any classifier.
 
     Notes
     -----
@@ -457,19 +490,28 @@ array-like or None, default=None
     # ------------------------------------------------------------------
     # validation
     # ------------------------------------------------------------------
-    def _to_tensor(self, a, dtype=torch.float32):
-        if a is None:
-            return None
-        # torch.tensor copies: no "not writable" warning for read-only arrays
-        # (pandas copy-on-write), and the tensor never shares the caller's memory.
-        return torch.tensor(np.asarray(a), dtype=dtype, device=self.device)
+    def _dataset(self, X, y=None, sample_weight=None, sample_cost=None):
+        """Tensors on the device, or in pinned host memory when they would not
+        fit there (batches are then streamed; see sklimb._iterator)."""
+        arrays = (X, y, sample_weight, sample_cost)
+        dtypes = (torch.float32, torch.long, torch.float32, torch.float32)
+        nbytes = sum(
+            0 if a is None else np.asarray(a).size * (8 if t is torch.long else 4)
+            for a, t in zip(arrays, dtypes, strict=True)
+        )
+        storage = storage_device(nbytes, self.device)
+        tensors = [
+            to_storage(a, t, storage, self.device)
+            for a, t in zip(arrays, dtypes, strict=True)
+        ]
+        return DeviceDataset(*tensors, device=self.device)
 
     def _validate_X(self, X):
         check_not_skorch_input(X)
         X = validate_data(self, X, reset=False, dtype=(np.float32, np.float64))
         check_input_shape(self.input_shape, X.shape[1])
         check_float32_range(X)
-        return self._to_tensor(X)
+        return X
 
     def _training_dataset(self, X, y, sample_weight, sample_cost, classes, reset):
         check_not_skorch_input(X)
@@ -478,7 +520,9 @@ array-like or None, default=None
         check_float32_range(X)
         check_classification_targets(y)
         if reset:
-            found = np.unique(y) if classes is None else np.unique(classes)
+            if classes is None:
+                classes = self.classes
+            found = np.unique(y) if classes is None else _sorted_classes(classes)
             if len(found) < 2:
                 raise ValueError(
                     "Classifier can't train when only one class is present."
@@ -499,12 +543,7 @@ array-like or None, default=None
             sw = None if np.all(sw == 1) else sw
         if reset:
             self.class_counts_ = np.bincount(y, minlength=len(self.classes_))
-        return DeviceDataset(
-            self._to_tensor(X),
-            self._to_tensor(y, torch.long),
-            self._to_tensor(sw),
-            self._to_tensor(sc),
-        )
+        return self._dataset(X, y, sw, sc)
 
     # ------------------------------------------------------------------
     # skorch hooks
@@ -594,9 +633,64 @@ array-like or None, default=None
         )
         return criterion
 
+    @property
+    def classes_(self):
+        """The class labels, sorted (from ``classes`` or from the data)."""
+        if self.classes is not None:
+            return _sorted_classes(self.classes)
+        return self.classes_inferred_
+
     def initialize(self):
+        """Build the module, criterion and optimizer without training.
+
+        Before any fit (skorch's restore recipe ``net.initialize();
+        net.load_params(f_params=...)``) the net needs the labels and the
+        input size: give ``classes`` (the ``classes_`` of the saved net) and
+        ``module__n_features`` (or ``input_shape``).
+
+        Returns
+        -------
+        self : object
+        """
+        if not hasattr(self, "n_features_in_"):
+            self._data_info_from_params()
         with self._resolved_device():
             return super().initialize()
+
+    def _data_info_from_params(self):
+        n_features = self.get_params_for("module").get("n_features")
+        if n_features is None and self.input_shape is not None:
+            n_features = int(np.prod(self.input_shape))
+        missing = []
+        if self.classes is None:
+            missing.append("classes=<the saved net's classes_>")
+        if n_features is None:
+            missing.append("module__n_features=<number of features> (or input_shape)")
+        if missing:
+            raise ValueError(
+                "initialize() before fit needs the labels and the input size to "
+                f"build the network: pass {' and '.join(missing)}, e.g. to restore "
+                "a net saved with save_params."
+            )
+        classes = _sorted_classes(self.classes)
+        self.n_features_in_ = int(n_features)
+        self.classes_inferred_ = classes
+        # Class counts are unknown here; losses that read them (LDAM, the
+        # class-balanced ones, class_weight rules) get uniform counts unless
+        # the criterion is restored too (load_params(f_criterion=...)).
+        self.class_counts_ = np.ones(len(classes), dtype=int)
+        self.penalty_matrix_ = self._aligned_penalty_matrix()
+
+    def save_params(self, *args, **kwargs):
+        """skorch's ``save_params``, also with ``device="auto"``."""
+        with self._resolved_device():
+            return super().save_params(*args, **kwargs)
+
+    def load_params(self, *args, **kwargs):
+        """skorch's ``load_params``, also with ``device="auto"`` and after an
+        :meth:`initialize` before any fit."""
+        with self._resolved_device():
+            return super().load_params(*args, **kwargs)
 
     def infer(self, x, **fit_params):
         if self.input_shape is not None and not isinstance(x, dict):
@@ -895,6 +989,7 @@ array-like or None, default=None
         Returns
         -------
         self : object
+            The fitted estimator.
         """
         reset = not (self.warm_start and self.__sklearn_is_fitted__())
         return self._fit(
@@ -927,7 +1022,7 @@ array-like or None, default=None
     def _logits(self, X):
         check_is_fitted(self)
         with self._resolved_device():
-            dataset = DeviceDataset(self._validate_X(X))
+            dataset = self._dataset(self._validate_X(X))
             logits = super().forward(dataset, training=False, device="cpu")
         if isinstance(logits, tuple):
             logits = logits[0]
@@ -961,8 +1056,21 @@ array-like or None, default=None
         return torch.log_softmax(self._logits(X), dim=-1).numpy()
 
     def predict(self, X):
-        """Predicted labels: most probable class, or least expected cost with
-        ``decision="min_risk"``."""
+        """Predict class labels.
+
+        The most probable class, or with ``decision="min_risk"`` the class
+        of least expected cost under ``penalty_matrix_``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Input data.
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_samples,)
+            Predicted labels, of the type of the training labels.
+        """
         proba = self.predict_proba(X)
         if self.decision == "min_risk":
             idx = np.argmin(proba @ self.penalty_matrix_, axis=1)

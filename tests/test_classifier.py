@@ -403,7 +403,12 @@ def test_balanced_sampler_draws_balanced_batches(small, device):
         return torch.nn.functional.cross_entropy(logits, target)
 
     CostSensitiveNetClassifier(
-        loss=spy, sampler="balanced", max_epochs=20, random_state=0, device=device
+        loss=spy,
+        sampler="balanced",
+        max_epochs=20,
+        random_state=0,
+        device=device,
+        cuda_graph=False,  # a captured step would call the spy only at capture
     ).fit(X, y)
     drawn = torch.cat(seen).cpu().numpy()
     drawn = np.bincount(drawn, minlength=10) / len(drawn)
@@ -789,3 +794,40 @@ def test_dict_and_dataset_inputs_are_refused_clearly(make, match, small):
         clf.fit(X, y)
     with pytest.raises(TypeError, match=match):
         clf.predict(make(X, y))
+
+
+def test_skorch_save_and_restore_recipe_with_device_auto(digits_str, tmp_path):
+    X, y = digits_str
+    X, y = X[:300], y[:300]
+    params = dict(max_epochs=2, random_state=0, loss="bilinear", alpha=0.4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = CostSensitiveNetClassifier(**params).fit(X, y)  # device="auto"
+    clf.save_params(f_params=tmp_path / "params.pt")
+    new = CostSensitiveNetClassifier(
+        **params, classes=clf.classes_, module__n_features=X.shape[1]
+    )
+    new.initialize()
+    new.load_params(f_params=tmp_path / "params.pt")
+    np.testing.assert_array_equal(new.predict_proba(X), clf.predict_proba(X))
+    np.testing.assert_array_equal(new.predict(X), clf.predict(X))
+    assert new.device == "auto"
+    # Without the labels or the input size: a clear error naming both.
+    with pytest.raises(ValueError, match="classes=.*module__n_features"):
+        CostSensitiveNetClassifier().initialize()
+    with pytest.raises(ValueError, match="pass module__n_features"):
+        CostSensitiveNetClassifier(classes=[0, 1]).initialize()
+
+
+def test_classes_parameter_fixes_the_labels(small):
+    X, y = small
+    labels = np.arange(12)  # two labels never seen in y
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf = CostSensitiveNetClassifier(classes=labels[::-1], **FAST).fit(X, y)
+    np.testing.assert_array_equal(clf.classes_, labels)
+    assert clf.predict_proba(X).shape == (300, 12)
+    with pytest.raises(ValueError, match="classes must list each label once"):
+        CostSensitiveNetClassifier(classes=[0, 0, 1], **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="unknown to the classifier"):
+        CostSensitiveNetClassifier(classes=[0, 1], **FAST).fit(X, y)

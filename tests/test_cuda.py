@@ -248,3 +248,26 @@ def test_cuda_model_loads_on_a_cpu_only_machine(digits, monkeypatch):
         again = pickle.loads(blob)
     assert not next(again.module_.parameters()).is_cuda
     np.testing.assert_allclose(again.predict_proba(X), expected, atol=1e-5)
+
+
+def test_data_too_large_for_the_gpu_streams_from_pinned_memory(digits, monkeypatch):
+    import sklimb._iterator as iterator
+
+    X, y = digits
+    params = {"device": "cuda", "max_epochs": 3, "random_state": 0}
+    expected = CostSensitiveNetClassifier(**params).fit(X, y).predict_proba(X)
+    datasets = []
+    init = iterator.DeviceDataset.__init__
+
+    def spy(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        datasets.append(self)
+
+    monkeypatch.setattr(iterator.DeviceDataset, "__init__", spy)
+    monkeypatch.setattr(iterator, "DEVICE_MEMORY_SHARE", 0.0)  # nothing fits
+    clf = CostSensitiveNetClassifier(**params).fit(X, y)
+    proba = clf.predict_proba(X)
+    assert datasets and all(ds.streamed for ds in datasets)
+    assert all(ds.X.device.type == "cpu" and ds.X.is_pinned() for ds in datasets)
+    assert next(clf.module_.parameters()).is_cuda
+    np.testing.assert_allclose(proba, expected, atol=1e-4)

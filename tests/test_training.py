@@ -108,3 +108,15 @@ def test_net_saved_with_device_cuda_loads_on_a_cpu_only_machine(digits):
     assert any("cpu" in str(r.message) for r in record)
     assert str(again.device) == "cpu"
     np.testing.assert_allclose(again.predict_proba(X), expected, atol=1e-6)
+
+
+def test_data_stays_where_the_net_runs_on_the_cpu():
+    from sklimb._iterator import DeviceDataset, storage_device, to_storage
+
+    assert storage_device(10**15, "cpu") == torch.device("cpu")
+    X = to_storage(np.ones((4, 2)), torch.float32, torch.device("cpu"), "cpu")
+    assert not X.is_pinned()
+    ds = DeviceDataset(X, torch.arange(4))
+    assert not ds.streamed
+    xb, yb = ds[torch.tensor([2, 0])]
+    assert xb.shape == (2, 2) and yb.tolist() == [2, 0]
