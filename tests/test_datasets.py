@@ -19,7 +19,7 @@ from sklimb.datasets import (
 )
 
 # Same location as the module's default: <checkout>/../shared/data.
-SHARED_DATA = Path(datasets.__file__).resolve().parents[2] / "shared" / "data"
+SHARED_DATA = Path(datasets.__file__).resolve().parents[3] / "shared" / "data"
 IDX_FILES = (
     "train-images-idx3-ubyte.gz",
     "train-labels-idx1-ubyte.gz",
@@ -673,3 +673,20 @@ def test_make_long_tailed_dataframe_and_tensor():
     X_lt, y_lt = make_long_tailed(torch.arange(30), y, 2, random_state=0)
     assert isinstance(X_lt, torch.Tensor)
     np.testing.assert_array_equal(y[X_lt.numpy()], y_lt)
+
+
+def test_one_alias_table_for_loaders_and_sweeps():
+    from sklimb.experiments.grid import normalize_dataset_name
+
+    for alias in ("fashion_mnist", "fashionmnist", " Fashion-MNIST "):
+        assert datasets.normalize_name(alias) == "fashion-mnist"
+        assert normalize_dataset_name(alias) == "fashion-mnist"
+    match = "aliases \\['fashion_mnist', 'fashionmnist'\\]"
+    with pytest.raises(ValueError, match=match):
+        load_dataset("cifar10")
+
+
+@pytest.mark.skipif(not SHARED_DATA.is_dir(), reason="shared data not found")
+def test_fashionmnist_alias_loads_like_the_sweep_name():
+    a = load_dataset("fashionmnist", SHARED_DATA)
+    assert a.name == "fashion-mnist" and a.X_train.shape == (60000, 784)

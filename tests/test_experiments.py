@@ -714,3 +714,12 @@ def test_output_folder_under_a_file_is_a_clear_error(tmp_path, capsys):
     assert cli.main(args) == 2
     assert "is a file" in capsys.readouterr().err
     assert (tmp_path / "file").read_text() == "x"
+
+
+def test_sweep_dataset_cache_is_bounded(monkeypatch):
+    monkeypatch.setattr(data, "_CACHE", type(data._CACHE)())
+    loaded = [data.load_sweep_dataset("digits", train_size=n) for n in range(100, 106)]
+    assert len(data._CACHE) == data._CACHE_SIZE
+    # The most recent entries are kept and returned as they are.
+    assert data.load_sweep_dataset("digits", train_size=105) is loaded[-1]
+    assert len({id(d) for d in data._CACHE.values()}) == data._CACHE_SIZE

@@ -12,20 +12,29 @@ All loaders return a :class:`sklearn.utils.Bunch` with the keys
 ``(n_samples, n_features)`` ``float32`` arrays scaled to ``[0, 1]``; use
 ``X.reshape(-1, *image_shape)`` to get ``(n_samples, channels, height, width)``
 tensors for convolutional networks.
+
+The IDX format and checksums live in ``sklimb/datasets/_idx.py``, the
+long-tailed subsampling in ``sklimb/datasets/_long_tailed.py``; this module
+holds the registry of names, the data-directory lookup and the loaders.
 """
 
-import gzip
-import hashlib
-import numbers
 import os
-import zlib
 from pathlib import Path
 
 import numpy as np
 from sklearn.datasets import load_digits
 from sklearn.model_selection import train_test_split
-from sklearn.utils import Bunch, _safe_indexing, check_random_state
-from sklearn.utils.validation import check_consistent_length
+from sklearn.utils import Bunch
+
+from ._idx import (
+    _IDX_FILES,
+    _SHA256,
+    _check_labels,
+    _images_to_features,
+    _read_checked,
+    read_idx,
+)
+from ._long_tailed import long_tailed_counts, make_long_tailed
 
 __all__ = [
     "available_datasets",
@@ -35,51 +44,12 @@ __all__ = [
     "load_idx_dataset",
     "long_tailed_counts",
     "make_long_tailed",
+    "normalize_name",
     "read_idx",
 ]
 
 #: Name of the environment variable that points to the shared data directory.
 DATA_DIR_ENV = "SKLIMB_DATA_DIR"
-
-_IDX_FILES = (
-    "train-images-idx3-ubyte.gz",
-    "train-labels-idx1-ubyte.gz",
-    "t10k-images-idx3-ubyte.gz",
-    "t10k-labels-idx1-ubyte.gz",
-)
-
-# Official SHA-256 checksums of the gzip files (their md5 sums match the ones
-# published by the dataset authors; see the README of the shared data folder).
-_SHA256 = {
-    "mnist": {
-        "train-images-idx3-ubyte.gz": (
-            "440fcabf73cc546fa21475e81ea370265605f56be210a4024d2ca8f203523609"
-        ),
-        "train-labels-idx1-ubyte.gz": (
-            "3552534a0a558bbed6aed32b30c495cca23d567ec52cac8be1a0730e8010255c"
-        ),
-        "t10k-images-idx3-ubyte.gz": (
-            "8d422c7b0a1c1c79245a5bcf07fe86e33eeafee792b84584aec276f5a2dbc4e6"
-        ),
-        "t10k-labels-idx1-ubyte.gz": (
-            "f7ae60f92e00ec6debd23a6088c31dbd2371eca3ffa0defaefb259924204aec6"
-        ),
-    },
-    "fashion-mnist": {
-        "train-images-idx3-ubyte.gz": (
-            "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84"
-        ),
-        "train-labels-idx1-ubyte.gz": (
-            "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845"
-        ),
-        "t10k-images-idx3-ubyte.gz": (
-            "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073"
-        ),
-        "t10k-labels-idx1-ubyte.gz": (
-            "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5"
-        ),
-    },
-}
 
 _TARGET_NAMES = {
     "mnist": tuple(str(i) for i in range(10)),
@@ -99,133 +69,35 @@ _TARGET_NAMES = {
 
 _IDX_DATASETS = ("mnist", "fashion-mnist")
 _ALL_DATASETS = ("digits", *_IDX_DATASETS)
-_ALIASES = {"fashion_mnist": "fashion-mnist"}
-_PROFILES = ("exponential", "step")
+#: Other spellings of dataset names, for the loaders and the sweep alike.
+ALIASES = {"fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist"}
 
 
-# --------------------------------------------------------------------------
-# IDX reading
-# --------------------------------------------------------------------------
-
-
-def _decompress(raw, path):
-    """Return the IDX payload of ``raw``, gunzipping it when it is gzip data."""
-    if raw[:2] != b"\x1f\x8b":
-        return raw
-    try:
-        return gzip.decompress(raw)
-    except (EOFError, OSError, zlib.error) as exc:
-        raise ValueError(
-            f"Cannot read IDX file {str(path)!r}: the gzip stream is corrupt or "
-            f"truncated ({exc})."
-        ) from exc
-
-
-def _parse_idx(buf, path):
-    """Parse the bytes of an uncompressed IDX file into a uint8 array."""
-    if len(buf) < 4:
-        raise ValueError(
-            f"Cannot read IDX file {str(path)!r}: the file is truncated "
-            f"({len(buf)} bytes, the 4-byte magic number is incomplete)."
-        )
-    magic = int.from_bytes(buf[:4], "big")
-    zero0, zero1, dtype_code, ndim = buf[:4]
-    if zero0 != 0 or zero1 != 0 or dtype_code != 0x08 or ndim == 0:
-        raise ValueError(
-            f"Cannot read IDX file {str(path)!r}: invalid magic number "
-            f"0x{magic:08X}. Expected 0x000008NN (unsigned byte data, NN >= 1 "
-            "dimensions), e.g. 0x00000803 for images or 0x00000801 for labels."
-        )
-    header_size = 4 + 4 * ndim
-    if len(buf) < header_size:
-        raise ValueError(
-            f"Cannot read IDX file {str(path)!r}: the file is truncated "
-            f"({len(buf)} bytes, the header of a {ndim}-dimensional array needs "
-            f"{header_size} bytes)."
-        )
-    dims = tuple(int(d) for d in np.frombuffer(buf, dtype=">u4", count=ndim, offset=4))
-    n_values = int(np.prod(dims, dtype=np.int64))
-    n_data = len(buf) - header_size
-    if n_data < n_values:
-        raise ValueError(
-            f"Cannot read IDX file {str(path)!r}: the file is truncated; the "
-            f"header announces shape {dims} ({n_values} bytes of data) but only "
-            f"{n_data} bytes follow."
-        )
-    if n_data > n_values:
-        raise ValueError(
-            f"Cannot read IDX file {str(path)!r}: {n_data - n_values} unexpected "
-            f"bytes after the {n_values} bytes of data announced by the header "
-            f"(shape {dims})."
-        )
-    data = np.frombuffer(buf, dtype=np.uint8, count=n_values, offset=header_size)
-    return data.reshape(dims).copy()
-
-
-def read_idx(path):
-    """Read an IDX file of unsigned bytes into a NumPy array.
-
-    The IDX format (used by MNIST and Fashion-MNIST) starts with a big-endian
-    ``uint32`` magic number ``0x000008NN``, where ``0x08`` is the data type
-    code for unsigned bytes and ``NN`` the number of dimensions (``0x803`` for
-    image files, ``0x801`` for label files). One big-endian ``uint32`` per
-    dimension follows, then the raw data in C order.
-
-    Parameters
-    ----------
-    path : str or path-like
-        Path of the file. Gzip-compressed files are detected from their
-        content (not their name) and decompressed in memory.
-
-    Returns
-    -------
-    array : ndarray of dtype uint8
-        The array, with the shape stored in the header.
-
-    Raises
-    ------
-    FileNotFoundError
-        If ``path`` does not exist.
-    ValueError
-        If the magic number is invalid (only the unsigned byte type ``0x08``
-        is supported), the file is truncated, has trailing bytes, or is a
-        corrupt gzip stream. The message names the file.
+def normalize_name(name):
+    """Lower-case a dataset name and resolve its :data:`ALIASES`.
 
     Examples
     --------
-    >>> import tempfile
-    >>> from pathlib import Path
-    >>> import numpy as np
-    >>> from sklimb.datasets import read_idx
-    >>> payload = bytes([0, 0, 8, 2, 0, 0, 0, 2, 0, 0, 0, 3, 1, 2, 3, 4, 5, 6])
-    >>> with tempfile.TemporaryDirectory() as tmp:
-    ...     path = Path(tmp) / "tiny-idx2-ubyte"
-    ...     _ = path.write_bytes(payload)
-    ...     read_idx(path)
-    array([[1, 2, 3],
-           [4, 5, 6]], dtype=uint8)
+    >>> from sklimb.datasets import normalize_name
+    >>> normalize_name(" FashionMNIST")
+    'fashion-mnist'
     """
-    path = Path(path)
-    raw = path.read_bytes()
-    return _parse_idx(_decompress(raw, path), path)
-
-
-# --------------------------------------------------------------------------
-# Data directory and loaders
-# --------------------------------------------------------------------------
+    if not isinstance(name, str):
+        raise TypeError(f"dataset names must be strings, got {name!r}.")
+    key = name.strip().lower()
+    return ALIASES.get(key, key)
 
 
 def _candidate_data_dirs():
     """Default locations searched when ``SKLIMB_DATA_DIR`` is not set."""
     return [
-        Path(__file__).resolve().parents[2] / "shared" / "data",
+        Path(__file__).resolve().parents[3] / "shared" / "data",
         Path.cwd() / ".." / "shared" / "data",
     ]
 
 
 def default_data_dir():
-    """Return the default directory holding the ``mnist/`` and ``fashion-mnist/``
-    folders.
+    """Return the directory that holds the ``mnist/`` and ``fashion-mnist/`` folders.
 
     The directory is, in order of precedence:
 
@@ -233,7 +105,7 @@ def default_data_dir():
        non-empty (returned even if it does not exist, so that loaders can
        report it);
     2. ``<checkout>/../shared/data``, computed relative to this module file
-       (``Path(__file__).resolve().parents[2] / "shared" / "data"``), if it
+       (``Path(__file__).resolve().parents[3] / "shared" / "data"``), if it
        exists;
     3. ``Path.cwd() / "../shared/data"``, if it exists.
 
@@ -266,12 +138,12 @@ def _check_name(name, valid):
             f"name must be a string, one of {list(valid)}; got "
             f"{type(name).__name__} {name!r}."
         )
-    key = name.strip().lower()
-    key = _ALIASES.get(key, key)
+    key = normalize_name(name)
     if key not in valid:
+        aliases = [a for a, target in ALIASES.items() if target in valid]
         raise ValueError(
             f"Unknown dataset name {name!r}. Valid names are {list(valid)}"
-            + (" (alias 'fashion_mnist')." if "fashion-mnist" in valid else ".")
+            + (f" (aliases {aliases})." if aliases else ".")
         )
     return key
 
@@ -311,45 +183,6 @@ def _find_idx_files(name, data_dir):
         f"directory holding the {name!r} folder) or set the {DATA_DIR_ENV} "
         "environment variable."
     )
-
-
-def _read_checked(path, expected_sha256, verify):
-    """Read one IDX file, checking its SHA-256 checksum when ``verify``."""
-    raw = path.read_bytes()
-    if verify:
-        digest = hashlib.sha256(raw).hexdigest()
-        if digest != expected_sha256:
-            raise ValueError(
-                f"Checksum mismatch for {str(path)!r}: sha256 is {digest}, "
-                f"expected {expected_sha256}. The file is corrupt or not the "
-                "official one; replace it, or pass verify=False to skip the check."
-            )
-    return _parse_idx(_decompress(raw, path), path)
-
-
-def _images_to_features(images, path):
-    if images.ndim != 3:
-        raise ValueError(
-            f"{str(path)!r} holds an array of shape {images.shape}; expected "
-            "images of shape (n_samples, height, width)."
-        )
-    X = images.reshape(images.shape[0], -1).astype(np.float32)
-    X /= np.float32(255.0)
-    return X
-
-
-def _check_labels(labels, n_images, n_classes, path):
-    if labels.ndim != 1 or labels.shape[0] != n_images:
-        raise ValueError(
-            f"{str(path)!r} holds labels of shape {labels.shape}; expected "
-            f"({n_images},) to match the images."
-        )
-    if labels.size and int(labels.max()) >= n_classes:
-        raise ValueError(
-            f"{str(path)!r} holds label {int(labels.max())}; expected labels in "
-            f"[0, {n_classes})."
-        )
-    return labels.astype(np.int64)
 
 
 def load_idx_dataset(name, data_dir=None, *, verify=True):
@@ -584,226 +417,3 @@ def available_datasets(data_dir=None):
             continue
         names.append(key)
     return names
-
-
-# --------------------------------------------------------------------------
-# Long-tailed subsampling
-# --------------------------------------------------------------------------
-
-
-def _check_imbalance_ratio(imbalance_ratio):
-    if isinstance(imbalance_ratio, bool | np.bool_) or not isinstance(
-        imbalance_ratio, numbers.Real
-    ):
-        raise TypeError(
-            "imbalance_ratio must be a real number >= 1; got "
-            f"{type(imbalance_ratio).__name__} {imbalance_ratio!r}."
-        )
-    ratio = float(imbalance_ratio)
-    if not np.isfinite(ratio) or ratio < 1:
-        raise ValueError(
-            f"imbalance_ratio must be a finite number >= 1; got {imbalance_ratio!r}."
-        )
-    return ratio
-
-
-def _check_profile(profile):
-    if not isinstance(profile, str) or profile not in _PROFILES:
-        raise ValueError(f"profile must be one of {list(_PROFILES)}; got {profile!r}.")
-    return profile
-
-
-def _check_positive_int(value, name, minimum):
-    if isinstance(value, bool | np.bool_) or not isinstance(value, numbers.Integral):
-        raise TypeError(
-            f"{name} must be an int >= {minimum}; got {type(value).__name__} {value!r}."
-        )
-    if value < minimum:
-        raise ValueError(f"{name} must be an int >= {minimum}; got {value!r}.")
-    return int(value)
-
-
-def long_tailed_counts(n_max, n_classes, imbalance_ratio, profile="exponential"):
-    """Number of samples per class of a long-tailed dataset.
-
-    With ``C = n_classes`` and ``rho = imbalance_ratio``, the count of the
-    ``i``-th class (``i = 0 .. C - 1``, head class first) is
-
-    * ``"exponential"`` profile (Cui et al. 2019, Cao et al. 2019)::
-
-          n_i = int(n_max * rho ** (-i / (C - 1)))
-
-      so the counts decay geometrically from ``n_max`` to
-      ``int(n_max / rho)``;
-
-    * ``"step"`` profile (Buda et al. 2018, Cao et al. 2019): the first
-      ``floor(C / 2)`` classes keep ``n_max`` samples and the remaining
-      ``C - floor(C / 2)`` classes get ``int(n_max / rho)`` samples (with an
-      odd number of classes, the minority half is the larger one).
-
-    ``int`` truncates towards zero, and every count is then raised to at
-    least 1. The ratio between the largest and the smallest count is
-    therefore ``rho`` up to this rounding.
-
-    Parameters
-    ----------
-    n_max : int
-        Number of samples of the head (largest) class, at least 1.
-    n_classes : int
-        Number of classes, at least 2.
-    imbalance_ratio : float
-        Ratio ``rho >= 1`` between the largest and the smallest class.
-        ``1`` gives a balanced dataset.
-    profile : {"exponential", "step"}, default="exponential"
-        Shape of the class distribution.
-
-    Returns
-    -------
-    counts : ndarray of shape (n_classes,), dtype int64
-        Target count of each class, non-increasing.
-
-    References
-    ----------
-    .. [1] K. Cao, C. Wei, A. Gaidon, N. Arechiga and T. Ma, "Learning
-       Imbalanced Datasets with Label-Distribution-Aware Margin Loss",
-       NeurIPS 2019.
-    .. [2] Y. Cui, M. Jia, T.-Y. Lin, Y. Song and S. Belongie, "Class-Balanced
-       Loss Based on Effective Number of Samples", CVPR 2019.
-
-    Examples
-    --------
-    >>> from sklimb.datasets import long_tailed_counts
-    >>> long_tailed_counts(5000, 10, 100)
-    array([5000, 2997, 1796, 1077,  645,  387,  232,  139,   83,   50])
-    >>> long_tailed_counts(5000, 10, 10, profile="step")
-    array([5000, 5000, 5000, 5000, 5000,  500,  500,  500,  500,  500])
-    """
-    n_max = _check_positive_int(n_max, "n_max", 1)
-    n_classes = _check_positive_int(n_classes, "n_classes", 2)
-    ratio = _check_imbalance_ratio(imbalance_ratio)
-    profile = _check_profile(profile)
-    if profile == "exponential":
-        counts = [
-            int(n_max * ratio ** (-i / (n_classes - 1))) for i in range(n_classes)
-        ]
-    else:
-        n_head = n_classes // 2
-        n_tail = int(n_max / ratio)
-        counts = [n_max] * n_head + [n_tail] * (n_classes - n_head)
-    return np.maximum(np.asarray(counts, dtype=np.int64), 1)
-
-
-def make_long_tailed(
-    X, y, imbalance_ratio, profile="exponential", *, random_state=None, class_order=None
-):
-    """Subsample a (roughly balanced) dataset into a long-tailed one.
-
-    This is the protocol used to build CIFAR-10-LT and similar benchmarks
-    (Cui et al. 2019; Cao et al. 2019). Let ``C`` be the number of classes
-    and ``n_max`` the *smallest* class count in ``y``, so that every class can
-    supply its target. The ``i``-th class in ``class_order`` (sorted labels
-    by default) keeps ``n_i`` samples given by :func:`long_tailed_counts`:
-    ``n_i = int(n_max * imbalance_ratio ** (-i / (C - 1)))`` for the
-    ``"exponential"`` profile, and for the ``"step"`` profile ``n_max`` for
-    the first ``floor(C / 2)`` classes and ``int(n_max / imbalance_ratio)``
-    for the others. Every class keeps at least one sample.
-
-    The samples of each class are drawn uniformly without replacement; the
-    selected rows are returned in their original order.
-
-    Parameters
-    ----------
-    X : array-like of shape (n_samples, ...)
-        Samples; any array (or list, or DataFrame) indexable along its first
-        axis, e.g. images of shape ``(n_samples, channels, height, width)``.
-    y : array-like of shape (n_samples,)
-        Class labels (integers, strings, ...).
-    imbalance_ratio : float
-        Ratio ``>= 1`` between the largest and the smallest class of the
-        result (up to the rounding of the counts).
-    profile : {"exponential", "step"}, default="exponential"
-        Shape of the class distribution.
-    random_state : int, RandomState instance or None, default=None
-        Controls which samples are kept. Pass an int for reproducible output.
-    class_order : array-like of shape (n_classes,), default=None
-        The classes from head (most frequent) to tail (least frequent). It
-        must contain each class of ``y`` exactly once. Defaults to the sorted
-        unique labels.
-
-    Returns
-    -------
-    X_lt : array-like of shape (n_samples_lt, ...)
-        The selected samples, same type as ``X``.
-    y_lt : ndarray of shape (n_samples_lt,)
-        Their labels.
-
-    Raises
-    ------
-    ValueError
-        If ``imbalance_ratio < 1``, ``profile`` is unknown, ``y`` has fewer
-        than two classes, ``X`` and ``y`` have different lengths, or
-        ``class_order`` is not a permutation of the classes of ``y``.
-
-    See Also
-    --------
-    long_tailed_counts : The per-class target counts.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from sklimb.datasets import make_long_tailed
-    >>> X = np.arange(300).reshape(100, 3)
-    >>> y = np.repeat(["cat", "dog", "emu", "fox"], 25)
-    >>> X_lt, y_lt = make_long_tailed(X, y, imbalance_ratio=10, random_state=0)
-    >>> np.unique(y_lt, return_counts=True)
-    (array(['cat', 'dog', 'emu', 'fox'], dtype='<U3'), array([25, 11,  5,  2]))
-    >>> X_lt.shape
-    (43, 3)
-    """
-    ratio = _check_imbalance_ratio(imbalance_ratio)
-    profile = _check_profile(profile)
-    y = np.asarray(y)
-    if y.ndim != 1:
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = y.ravel()
-        else:
-            raise ValueError(
-                f"y must be 1-dimensional (n_samples,); got shape {y.shape}."
-            )
-    check_consistent_length(X, y)
-    classes, y_idx, counts = np.unique(y, return_inverse=True, return_counts=True)
-    if len(classes) < 2:
-        raise ValueError(
-            f"make_long_tailed needs at least 2 classes in y; got {len(classes)}."
-        )
-    if class_order is None:
-        order = np.arange(len(classes))
-    else:
-        class_order = np.asarray(class_order)
-        if class_order.ndim != 1:
-            raise ValueError(
-                f"class_order must be 1-dimensional; got shape {class_order.shape}."
-            )
-        position = {c: i for i, c in enumerate(classes.tolist())}
-        unknown = [c for c in class_order.tolist() if c not in position]
-        if unknown:
-            raise ValueError(
-                f"class_order contains labels that are not in y: {unknown}."
-            )
-        order = np.asarray([position[c] for c in class_order.tolist()], dtype=int)
-        if len(np.unique(order)) != len(order):
-            raise ValueError("class_order contains duplicate labels.")
-        if len(order) != len(classes):
-            missing = [c for i, c in enumerate(classes.tolist()) if i not in order]
-            raise ValueError(
-                f"class_order must list every class of y; missing {missing}."
-            )
-    n_max = int(counts.min())
-    targets = long_tailed_counts(n_max, len(classes), ratio, profile)
-    rng = check_random_state(random_state)
-    selected = []
-    for class_index, n_keep in zip(order, targets, strict=True):
-        members = np.flatnonzero(y_idx == class_index)
-        selected.append(rng.choice(members, size=int(n_keep), replace=False))
-    indices = np.sort(np.concatenate(selected))
-    return _safe_indexing(X, indices), y[indices]

@@ -7,6 +7,7 @@ package when it is installed (nothing is downloaded).
 
 import importlib.util
 import random
+from collections import OrderedDict
 
 import numpy as np
 from sklearn.model_selection import train_test_split
@@ -17,7 +18,11 @@ from .grid import normalize_dataset_name
 
 __all__ = ["available_sweep_datasets", "load_sweep_dataset"]
 
-_CACHE = {}
+# Loaded datasets by (name, data_dir, train_size, seed), least recently used
+# first. A sweep uses one entry per dataset; a bound keeps a long-lived
+# process (a notebook trying many subsets) from holding every copy.
+_CACHE = OrderedDict()
+_CACHE_SIZE = 4
 
 
 def available_sweep_datasets(data_dir=None):
@@ -87,12 +92,16 @@ def load_sweep_dataset(name, *, data_dir=None, train_size=None, seed=0):
     """
     name = normalize_dataset_name(name)
     key = (name, None if data_dir is None else str(data_dir), train_size, seed)
-    if key not in _CACHE:
-        data = _load_mnist1d() if name == "mnist1d" else load_dataset(name, data_dir)
-        if train_size is not None:
-            data = _subsample(data, train_size, seed)
-        _CACHE[key] = data
-    return _CACHE[key]
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    data = _load_mnist1d() if name == "mnist1d" else load_dataset(name, data_dir)
+    if train_size is not None:
+        data = _subsample(data, train_size, seed)
+    _CACHE[key] = data
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return data
 
 
 def _subsample(data, train_size, seed):

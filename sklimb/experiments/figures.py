@@ -11,21 +11,18 @@ from pathlib import Path
 import numpy as np
 
 from ._deps import require_figure
+from .grid import LOSS_LABELS as _LOSS_TITLES
+from .results import atomic_write
+from .stats import ci_suffix as _ci_suffix
 
 __all__ = ["plot_masked_zone_errors", "plot_overall_error", "save_figures"]
 
-_LOSS_TITLES = {"bilinear": "bilinear loss", "log_bilinear": "log-bilinear loss"}
 _MEASURES = {
     "masked_zone_count": ("masked-zone test errors (count)", 1.0),
     "masked_zone_error": ("masked-zone error (% of test samples)", 100.0),
     "masked_zone_error_share": ("share of errors in the masked zone (%)", 100.0),
     "overall_error": ("overall test error (%)", 100.0),
 }
-
-
-def _ci_suffix(summary):
-    cols = [c for c in summary.columns if c.startswith("overall_error_ci")]
-    return cols[0][len("overall_error") :] if cols else "_ci95"
 
 
 def _alpha_panels(summary, dataset, metric, title):
@@ -162,8 +159,11 @@ def save_figures(summary, out_dir):
         for stem, fig in figures.items():
             for ext in ("png", "svg"):
                 path = out_dir / f"{stem}.{ext}"
-                tmp = out_dir / f".{stem}.tmp.{ext}"
-                fig.savefig(tmp, dpi=130, format=ext)
-                tmp.replace(path)
+                atomic_write(
+                    path,
+                    lambda tmp, fig=fig, ext=ext: fig.savefig(
+                        tmp, dpi=130, format=ext
+                    ),
+                )
                 paths.append(path)
     return paths

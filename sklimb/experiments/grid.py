@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 
 import numpy as np
 
+from ..datasets import normalize_name
+
 __all__ = [
     "DATASETS",
     "LOSSES",
@@ -25,6 +27,8 @@ __all__ = [
 
 #: Datasets the runner knows (``"mnist1d"`` needs the ``mnist1d`` package).
 DATASETS = ("digits", "mnist", "fashion-mnist", "mnist1d")
+#: How reports and figures name each loss.
+LOSS_LABELS = {"bilinear": "bilinear loss", "log_bilinear": "log-bilinear loss"}
 #: The two losses of the paper.
 LOSSES = ("bilinear", "log_bilinear")
 #: Trade-off values of the paper; ``0`` is the cross-entropy baseline.
@@ -42,7 +46,6 @@ _DEFAULT_MODEL = {
     "mnist1d": "mlp",
 }
 _DEFAULT_EPOCHS = {"digits": 100, "mnist": 10, "fashion-mnist": 10, "mnist1d": 100}
-_ALIASES = {"fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist"}
 _N_CLASSES = 10  # every dataset above has ten classes
 
 _QUICK = {
@@ -289,11 +292,9 @@ class SweepConfig:
 
 
 def normalize_dataset_name(name):
-    """Lower-case a dataset name and resolve its aliases."""
-    if not isinstance(name, str):
-        raise TypeError(f"dataset names must be strings, got {name!r}.")
-    key = name.strip().lower()
-    return _ALIASES.get(key, key)
+    """Lower-case a dataset name and resolve its aliases (the table of
+    :mod:`sklimb.datasets`, shared with its loaders)."""
+    return normalize_name(name)
 
 
 def _as_tuple(values, name):

@@ -7,6 +7,8 @@ from datetime import datetime, timezone
 
 import numpy as np
 
+from .results import atomic_write
+
 __all__ = [
     "atomic_write",
     "hardware_description",
@@ -15,13 +17,6 @@ __all__ = [
     "start_run_info",
     "write_run_info",
 ]
-
-
-def atomic_write(path, text):
-    """Write text through a temporary file and ``os.replace``."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def read_run_info(path):

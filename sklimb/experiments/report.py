@@ -3,11 +3,10 @@
 import math
 
 from ._deps import require_pandas
+from .grid import LOSS_LABELS as _LOSS_NAMES
+from .stats import ci_suffix as _ci_suffix
 
 __all__ = ["console_summary", "summary_markdown"]
-
-_LOSS_NAMES = {"bilinear": "bilinear loss", "log_bilinear": "log-bilinear loss"}
-
 
 def _num(x, digits=1):
     return "n/a" if x is None or math.isnan(x) else f"{x:.{digits}f}"
@@ -26,11 +25,6 @@ def _pm(mean, half, digits=1, scale=1.0, sign=""):
 
 def _alpha(a):
     return f"{a:g}"
-
-
-def _ci_suffix(summary):
-    cols = [c for c in summary.columns if c.startswith("overall_error_ci")]
-    return cols[0][len("overall_error") :] if cols else "_ci95"
 
 
 def summary_markdown(summary, title="Masked-zone experiments"):

@@ -17,7 +17,13 @@ from pathlib import Path
 
 from .grid import result_key
 
-__all__ = ["RESULT_FIELDS", "ResultsLog", "read_results", "write_results_csv"]
+__all__ = [
+    "RESULT_FIELDS",
+    "ResultsLog",
+    "atomic_write",
+    "read_results",
+    "write_results_csv",
+]
 
 #: Columns of ``results.csv``, in order.
 RESULT_FIELDS = (
@@ -180,14 +186,41 @@ def write_results_csv(rows, path):
     columns = list(RESULT_FIELDS)
     for row in rows:
         columns += [k for k in row if k not in columns]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates the file as 0600
-        with os.fdopen(fd, "w", newline="", encoding="utf-8") as handle:
+
+    def write(tmp):
+        with open(tmp, "w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=columns, restval="")
             writer.writeheader()
             writer.writerows(rows)
-            handle.flush()
+
+    return atomic_write(path, write)
+
+
+def atomic_write(path, content):
+    """Replace a file at once: write a temporary file in the same folder, force
+    it to disk, then ``os.replace`` it; a reader never sees half a file.
+
+    Parameters
+    ----------
+    path : str or path-like
+    content : str or callable
+        The text, or ``content(tmp_path)`` that writes the temporary file
+        (e.g. a figure's ``savefig``).
+
+    Returns
+    -------
+    path : pathlib.Path
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.close(fd)
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates the file as 0600
+        if callable(content):
+            content(tmp)
+        else:
+            Path(tmp).write_text(content, encoding="utf-8")
+        with open(tmp, "rb") as handle:
             os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:

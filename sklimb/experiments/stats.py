@@ -120,6 +120,22 @@ def paired_differences(results, metric="masked_zone_error", baseline_alpha=0.0):
     return merged[order + ["value", "baseline", "diff"]]
 
 
+def ci_suffix(summary):
+    """Suffix of a summary's interval columns, e.g. ``"_ci95"``.
+
+    Parameters
+    ----------
+    summary : DataFrame
+        The output of :func:`summarize`.
+
+    Returns
+    -------
+    suffix : str
+    """
+    cols = [c for c in summary.columns if c.startswith("overall_error_ci")]
+    return cols[0][len("overall_error") :] if cols else "_ci95"
+
+
 def summarize(results, confidence=0.95, baseline_alpha=0.0):
     """Summary table of a sweep: one row per (dataset, loss, n, alpha).
 
