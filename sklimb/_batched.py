@@ -45,6 +45,7 @@ from skorch.callbacks import Callback
 from torch.func import functional_call, vmap
 
 from . import losses as L
+from ._rng import seeded_global_rng
 
 __all__ = ["BatchedFallbackWarning", "PER_NETWORK", "fit_batched", "group_estimators"]
 
@@ -238,34 +239,37 @@ def _initialize(est, X, y, sample_weight, sample_cost):
 # ----------------------------------------------------------------------
 # optimisers over stacked parameters
 # ----------------------------------------------------------------------
-def _column(values, like):
-    return torch.tensor(values, dtype=like.dtype, device=like.device)[:, None]
+# The K networks' parameters live in one flat buffer, parameter-major: the
+# block of parameter i holds its K copies as one contiguous (K, *shape)
+# tensor. An optimiser updates the whole buffer with a few tensor operations;
+# per-network hyperparameters are buffers of the same layout.
 
 
 class _StackedAdam:
-    """Adam / AdamW over a ``(K, n_params)`` tensor, as :class:`torch.optim.Adam`.
+    """Adam / AdamW over the flat buffer, with the arithmetic of
+    :class:`torch.optim.Adam` (:class:`~torch.optim.AdamW`).
 
     ``lr`` and ``weight_decay`` are per network; the other hyperparameters are
     shared by the group.
     """
 
-    def __init__(self, groups, flat, decoupled):
+    def __init__(self, groups, layout, decoupled):
         g = groups[0]
         self.beta1, self.beta2 = (float(b) for b in g["betas"])
         self.eps = float(g["eps"])
-        self.lr = [float(gr["lr"]) for gr in groups]
+        lr = [float(gr["lr"]) for gr in groups]
         wd = [float(gr["weight_decay"]) for gr in groups]
-        self.decoupled = decoupled or bool(g.get("decoupled_weight_decay", False))
-        self.wd = _column(wd, flat) if any(wd) else None
+        decoupled = decoupled or bool(g.get("decoupled_weight_decay", False))
+        self.lr = layout(lr)
+        self.wd = layout(wd) if any(wd) and not decoupled else None
         self.decay = (
-            _column([1 - lr * w for lr, w in zip(self.lr, wd, strict=True)], flat)
-            if self.decoupled and any(wd)
+            layout([1 - r * w for r, w in zip(lr, wd, strict=True)])
+            if any(wd) and decoupled
             else None
         )
-        self.exp_avg = torch.zeros_like(flat)
-        self.exp_avg_sq = torch.zeros_like(flat)
+        self.exp_avg = torch.zeros_like(self.lr)
+        self.exp_avg_sq = torch.zeros_like(self.lr)
         self.t = 0
-        self.neg_step = None
 
     @torch.no_grad()
     def step(self, param, grad):
@@ -278,15 +282,15 @@ class _StackedAdam:
         self.exp_avg_sq.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
         bc1 = 1 - self.beta1**self.t
         bc2_sqrt = math.sqrt(1 - self.beta2**self.t)
-        neg_step = _column([-lr / bc1 for lr in self.lr], param)
         denom = (self.exp_avg_sq.sqrt() / bc2_sqrt).add_(self.eps)
-        param.add_(self.exp_avg / denom * neg_step)
+        # torch.optim.Adam: param += (-lr / bc1) * exp_avg / denom.
+        param.add_(self.exp_avg / denom * (self.lr * (-1 / bc1)))
 
-    def state(self, k, sl):
+    def state(self, view):
         return {
             "step": torch.tensor(float(self.t)),
-            "exp_avg": self.exp_avg[k, sl].clone(),
-            "exp_avg_sq": self.exp_avg_sq[k, sl].clone(),
+            "exp_avg": view(self.exp_avg),
+            "exp_avg_sq": view(self.exp_avg_sq),
         }
 
 
@@ -294,14 +298,14 @@ class _StackedSGD:
     """SGD with momentum, dampening, Nesterov and weight decay, as
     :class:`torch.optim.SGD`; ``lr`` and ``weight_decay`` per network."""
 
-    def __init__(self, groups, flat):
+    def __init__(self, groups, layout):
         g = groups[0]
         self.momentum = float(g["momentum"])
         self.dampening = float(g["dampening"])
         self.nesterov = bool(g["nesterov"])
         wd = [float(gr["weight_decay"]) for gr in groups]
-        self.wd = _column(wd, flat) if any(wd) else None
-        self.neg_lr = _column([-float(gr["lr"]) for gr in groups], flat)
+        self.wd = layout(wd) if any(wd) else None
+        self.neg_lr = layout([-float(gr["lr"]) for gr in groups])
         self.buf = None
 
     @torch.no_grad()
@@ -318,14 +322,13 @@ class _StackedSGD:
             )
         param.add_(grad * self.neg_lr)
 
-    def state(self, k, sl):
-        buf = None if self.buf is None else self.buf[k, sl].clone()
-        return {"momentum_buffer": buf}
+    def state(self, view):
+        return {"momentum_buffer": None if self.buf is None else view(self.buf)}
 
 
 _OPTIMIZERS = {
-    torch.optim.Adam: lambda groups, flat: _StackedAdam(groups, flat, False),
-    torch.optim.AdamW: lambda groups, flat: _StackedAdam(groups, flat, True),
+    torch.optim.Adam: lambda groups, layout: _StackedAdam(groups, layout, False),
+    torch.optim.AdamW: lambda groups, layout: _StackedAdam(groups, layout, True),
     torch.optim.SGD: _StackedSGD,
 }
 # Hyperparameters that must be equal within a group (lr and weight_decay may
@@ -414,21 +417,28 @@ class _Group:
 
     def __init__(self, estimators, dataset):
         self.ests = estimators
+        K = len(estimators)
         est0 = estimators[0]
         self.module = est0.module_
         self.module.train(True)
         named = list(self.module.named_parameters())
-        self.names = [n for n, _ in named]
-        self.shapes = [p.shape for _, p in named]
-        sizes = [p.numel() for _, p in named]
-        self.offsets = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        names = [n for n, _ in named]
+        shapes = [p.shape for _, p in named]
+        sizes = [K * p.numel() for _, p in named]
+        bounds = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+        self.blocks = [slice(a, b) for a, b in zip(bounds, bounds[1:], strict=False)]
+        self.shapes = shapes
         with torch.no_grad():
-            self.flat = torch.stack(
+            per_net = [list(e.module_.parameters()) for e in estimators]
+            self.flat = torch.cat(
                 [
-                    torch.cat([p.detach().reshape(-1) for p in e.module_.parameters()])
-                    for e in estimators
+                    torch.stack([ps[i].detach() for ps in per_net]).reshape(-1)
+                    for i in range(len(named))
                 ]
-            ).requires_grad_(True)
+            )
+        # Leaf tensors (K, *shape) sharing the flat buffer's memory: autograd
+        # gives one gradient per parameter, the optimiser updates the buffer.
+        self.params = [t.requires_grad_(True) for t in self.views(self.flat.detach())]
         crit0 = est0.criterion_
         crit0.train(True)
         self.crit_tensors = {
@@ -438,12 +448,13 @@ class _Group:
             for name, _ in crit0.named_buffers()
         }
         if isinstance(crit0, L.BilinearLoss):
-            self.crit_tensors["alpha"] = _column(
-                [e.criterion_.alpha for e in estimators], self.flat
-            )[:, 0]
+            self.crit_tensors["alpha"] = torch.tensor(
+                [e.criterion_.alpha for e in estimators],
+                dtype=self.flat.dtype,
+                device=self.flat.device,
+            )
         groups = [e.optimizer_.param_groups[0] for e in estimators]
-        self.optimizer = _OPTIMIZERS[type(est0.optimizer_)](groups, self.flat.detach())
-        self.input_shape = est0.input_shape
+        self.optimizer = _OPTIMIZERS[type(est0.optimizer_)](groups, self.layout)
         self.dataset = dataset
         self.extra_names = [
             name
@@ -451,43 +462,61 @@ class _Group:
             if getattr(dataset, name) is not None
         ]
         loss_call = _loss_call(crit0)
-        module, names, shapes, offsets = self.module, self.names, self.shapes, None
-        offsets = self.offsets
-        input_shape = self.input_shape
-        extra_names = self.extra_names
+        module, input_shape, extra_names = (
+            self.module,
+            est0.input_shape,
+            self.extra_names,
+        )
 
-        def one(flat_k, tensors_k, x, target, *extra):
-            params = {
-                n: flat_k[offsets[i] : offsets[i + 1]].view(shapes[i])
-                for i, n in enumerate(names)
-            }
+        def one(params_k, tensors_k, x, target, *extra):
             if input_shape is not None:
                 # As CostSensitiveNetClassifier.infer does.
                 x = x.reshape(-1, *input_shape)
-            logits = functional_call(module, params, (x,))
+            logits = functional_call(
+                module, dict(zip(names, params_k, strict=True)), (x,)
+            )
             return loss_call(
                 tensors_k, logits, target, dict(zip(extra_names, extra, strict=True))
             )
 
         self.losses = vmap(one, randomness="different")
 
-    def step(self, idx):
-        """One training step of every network on rows ``idx`` (K, batch)."""
+    def views(self, flat):
+        """The (K, *shape) block of each parameter in a flat buffer."""
+        K = len(self.ests)
+        return [
+            flat[block].view(K, *shape)
+            for block, shape in zip(self.blocks, self.shapes, strict=True)
+        ]
+
+    def layout(self, values):
+        """A flat buffer holding network k's value in all its entries."""
+        v = torch.tensor(values, dtype=self.flat.dtype, device=self.flat.device)
+        return torch.cat(
+            [
+                v.view(-1, *[1] * len(shape)).expand(-1, *shape).reshape(-1)
+                for shape in self.shapes
+            ]
+        )
+
+    def _loss(self, idx):
         ds = self.dataset
         extra = [getattr(ds, name)[idx] for name in self.extra_names]
-        losses = self.losses(self.flat, self.crit_tensors, ds.X[idx], ds.y[idx], *extra)
-        (grad,) = torch.autograd.grad(losses.sum(), self.flat)
-        self.optimizer.step(self.flat.data, grad)
+        return self.losses(self.params, self.crit_tensors, ds.X[idx], ds.y[idx], *extra)
+
+    def step(self, idx):
+        """One training step of every network on rows ``idx`` (K, batch)."""
+        losses = self._loss(idx)
+        grads = torch.autograd.grad(losses.sum(), self.params)
+        self.optimizer.step(self.flat, torch.cat([g.reshape(-1) for g in grads]))
         return losses.detach()
 
     def probe(self):
         """Forward and backward on two rows, raising if vmap cannot run it."""
         ds = self.dataset
         idx = torch.arange(min(2, len(ds)), device=ds.X.device)
-        idx = idx.expand(len(self.ests), -1)
-        extra = [getattr(ds, name)[idx] for name in self.extra_names]
-        losses = self.losses(self.flat, self.crit_tensors, ds.X[idx], ds.y[idx], *extra)
-        torch.autograd.grad(losses.sum(), self.flat)
+        losses = self._loss(idx.expand(len(self.ests), -1))
+        torch.autograd.grad(losses.sum(), self.params)
 
     def write_back(self):
         """Copy each network's weights and optimiser state into its estimator."""
@@ -495,13 +524,12 @@ class _Group:
             for k, est in enumerate(self.ests):
                 opt = est.optimizer_
                 for i, p in enumerate(est.module_.parameters()):
-                    sl = slice(self.offsets[i], self.offsets[i + 1])
-                    p.copy_(self.flat[k, sl].view(p.shape))
-                    state = self.optimizer.state(k, sl)
-                    opt.state[p] = {
-                        key: (v.view(p.shape) if v is not None and v.ndim else v)
-                        for key, v in state.items()
-                    }
+                    p.copy_(self.params[i][k])
+
+                    def view(flat, i=i, k=k):
+                        return self.views(flat)[i][k].clone()
+
+                    opt.state[p] = self.optimizer.state(view)
 
 
 def _train_group(group, errors, index):
@@ -517,9 +545,7 @@ def _train_group(group, errors, index):
         e.notify("on_train_begin", X=dataset, y=None)
     seed = ests[0]._fit_seed
     devices = [device.index or 0] if device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices, enabled=seed is not None):
-        if seed is not None:
-            torch.manual_seed(seed)
+    with seeded_global_rng(seed, devices):
         for _epoch in range(ests[0].max_epochs):
             for k, e in enumerate(ests):
                 if not failed[k]:
@@ -550,9 +576,9 @@ def _train_group(group, errors, index):
             e.initialized_ = False
             continue
         e.notify("on_train_end", X=dataset, y=None)
-        # The attributes fit sets after its loop.
-        e.interrupted_ = False
-        e.n_iter_ = sum("train_loss" in row for row in e.history)
+        # What fit records and reports after its loop (n_iter_, loss_curve_,
+        # the convergence warning, ...).
+        e._end_fit(False, 0)
 
 
 def _fit_one(est, X, y, sample_weight, sample_cost, fit_params):
