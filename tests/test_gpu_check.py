@@ -1,0 +1,45 @@
+"""benchmarks/gpu_check.sh in its CPU dry-run mode: the plumbing that a GPU
+owner runs in one command (tests, benchmarks, one summary table)."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SCRIPT = ROOT / "benchmarks" / "gpu_check.sh"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a bash script")
+def test_gpu_check_dry_run_writes_every_file_and_the_summary(tmp_path):
+    out = tmp_path / "check"
+    env = {**os.environ, "PYTHON": sys.executable}
+    proc = subprocess.run(
+        ["bash", str(SCRIPT), "--dry-run", str(out)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    for name in ("environment.json", "tests.xml", "fit.json", "gpu_check.log"):
+        assert (out / name).is_file(), name
+    steps = {
+        line.split()[0]: int(line.split()[1])
+        for line in (out / ".steps").read_text().splitlines()
+    }
+    assert steps["environment"] == 0 and steps["tests"] == 0
+    assert steps["bench_fit"] == 0
+    env_info = json.loads((out / "environment.json").read_text())
+    assert env_info["packages"]["torch"]
+    fit = json.loads((out / "fit.json").read_text())
+    assert fit["results"][0]["case"] == "digits-mlp"
+    summary = (out / "summary.md").read_text()
+    assert "# sklimb GPU check" in summary
+    assert "bench_fit: digits-mlp" in summary
+    assert "| sklimb-ce |" in summary
+    assert "passed" in summary
