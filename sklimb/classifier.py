@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import numpy as np
 import torch
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -16,7 +17,7 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
-from skorch import NeuralNetClassifier
+from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import (
     Callback,
     EarlyStopping,
@@ -41,6 +42,7 @@ from ._iterator import (
 )
 from ._loss_registry import LOSS_PARAMETERS, LOSSES, build_criterion
 from ._monitoring import EpochProgressBar, FiniteLossGuard
+from ._rng import seeded_global_rng
 from ._skorch_compat import (
     fit_loop_reporting_interrupt,
     grad_hooks_in_use,
@@ -856,8 +858,9 @@ array-like or None, default=None
             else []
         )
         self._shuffle_generator = torch.Generator().manual_seed(seed)
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
+        # One seeded fit at a time per process: torch's global generators are
+        # shared by threads (see sklimb/_rng.py).
+        with seeded_global_rng(seed, devices):
             yield
 
     def __getstate__(self):
@@ -874,6 +877,22 @@ array-like or None, default=None
         # device="cpu"; only "auto" is restored as the user wrote it.
         if requested == "auto":
             self.device = requested
+
+    # ------------------------------------------------------------------
+    # repr: the parameters set by the user, as scikit-learn shows them
+    # ------------------------------------------------------------------
+    # skorch's repr lists the initialised modules; scikit-learn's lists the
+    # parameters that differ from the constructor's defaults, which
+    # _declare_signature makes known for skorch's parameters too.
+    __repr__ = BaseEstimator.__repr__
+
+    def _get_params_html(self, deep=True, doc_link=""):
+        # The HTML parameter table without skorch's callbacks__* parameters.
+        return super()._get_params_html(deep=False, doc_link=doc_link)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _declare_signature(cls)
 
     # ------------------------------------------------------------------
     # public API
@@ -911,6 +930,11 @@ array-like or None, default=None
                 # leaves weights that must not be used for predictions.
                 self._mark_unfitted()
                 raise
+        return self._end_fit(interrupted, epochs_before)
+
+    def _end_fit(self, interrupted, epochs_before):
+        # What a fit records and reports once its epochs are over; also called
+        # by sklimb._batched for nets trained together.
         self.interrupted_ = interrupted
         self._set_training_record()
         epochs_run = self.n_iter_ - epochs_before
@@ -925,7 +949,7 @@ array-like or None, default=None
                 f"({self.tol}). Raise max_epochs, or stop on the training loss "
                 "with early_stopping='train_loss'.",
                 ConvergenceWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         if interrupted:
             done = self.n_iter_ - epochs_before
@@ -934,7 +958,7 @@ array-like or None, default=None
                 "(KeyboardInterrupt); the net holds the weights of the epochs "
                 "run (interrupted_=True).",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
         return self
 
@@ -1077,6 +1101,41 @@ array-like or None, default=None
         else:
             idx = np.argmax(proba, axis=1)
         return self.classes_[idx]
+
+
+def _declare_signature(cls):
+    """Give ``cls.__init__`` a signature listing skorch's parameters too.
+
+    The constructors take skorch's parameters (``compile``, ``train_split``,
+    ...) through ``**kwargs``; scikit-learn reads a parameter's default from
+    the signature (for the repr, ``print_changed_only`` and the HTML
+    parameter table), and would show every skorch parameter as set by the
+    user. The declared signature adds them, keyword-only, with the values
+    sklimb gives them (``_MANAGED``) or skorch's defaults; ``**kwargs`` stays
+    for the routed ``module__*``-style parameters.
+    """
+    own = vars(cls).get("__init__")
+    if own is None:
+        return
+    params, seen = [], set()
+    for klass in cls.__mro__:
+        init = vars(klass).get("__init__")
+        if init is None:
+            continue
+        for name, p in inspect.signature(init).parameters.items():
+            if name in seen or p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL):
+                continue
+            seen.add(name)
+            default = _MANAGED.get(name, p.default)
+            kind = p.kind if name in ("self", "module") else p.KEYWORD_ONLY
+            params.append(p.replace(kind=kind, default=default))
+        if klass is NeuralNet:
+            break
+    var_kw = inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD)
+    own.__signature__ = inspect.Signature([*params, var_kw])
+
+
+_declare_signature(CostSensitiveNetClassifier)
 
 
 class BilinearNetClassifier(CostSensitiveNetClassifier):

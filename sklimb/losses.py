@@ -127,6 +127,16 @@ def log_one_minus_softmax(logits):
     \\mathrm{logsumexp}_k z_k`, which stays finite when :math:`\\hat y_j`
     rounds to 1.
 
+    Parameters
+    ----------
+    logits : Tensor of shape (..., n_classes)
+        Unnormalised scores.
+
+    Returns
+    -------
+    log_q : Tensor of the shape of ``logits``
+        :math:`\\log(1 - \\hat y_j)` for every class ``j``.
+
     Examples
     --------
     >>> import torch
@@ -171,6 +181,7 @@ def cross_entropy(logits, target, *, weight=None, sample_weight=None, reduction=
     Returns
     -------
     loss : Tensor
+        A scalar, or of shape (n_samples,) with ``reduction="none"``.
 
     Examples
     --------
@@ -211,15 +222,27 @@ def bilinear_loss(
     Parameters
     ----------
     logits : Tensor of shape (n_samples, n_classes)
+        Unnormalised scores (the network's output).
     target : LongTensor of shape (n_samples,)
-    penalty_matrix : Tensor of shape (n_classes, n_classes)
+        Class indices.
+    penalty_matrix : Tensor of shape (n_classes, n_classes), default=None
         ``A[i, j]`` is the cost of predicting ``j`` when the truth is ``i``.
+        Needed unless ``sample_cost`` is given.
     alpha : float, default=0.5
         Weight of the bilinear term, in [0, 1]; 0 gives cross-entropy.
-    weight, sample_weight, reduction
-        As in :func:`cross_entropy`.
+    weight : Tensor of shape (n_classes,), default=None
+        Class weights.
+    sample_weight : Tensor of shape (n_samples,), default=None
+        Per-sample weights.
     sample_cost : Tensor of shape (n_samples, n_classes), default=None
         Per-sample cost of predicting each class, used in place of ``A[y]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    Returns
+    -------
+    loss : Tensor
+        A scalar, or of shape (n_samples,) with ``reduction="none"``.
 
     References
     ----------
@@ -256,15 +279,45 @@ def log_bilinear_loss(
     sample_cost=None,
     reduction="mean",
 ):
-    """Cross-entropy mixed with the log-bilinear loss
-    :math:`-y^T A \\log(1 - \\hat y)`.
+    """Cross-entropy mixed with the log-bilinear loss.
+
+    The log-bilinear term is :math:`-y^T A \\log(1 - \\hat y)`:
 
     .. math::
         \\ell = (1 - \\alpha)\\,\\mathrm{CE} - \\alpha\\, \\sum_j A_{y j}
         \\log(1 - \\hat y_j)
 
     :math:`\\log(1 - \\hat y_j)` is computed by :func:`log_one_minus_softmax`.
-    Parameters are those of :func:`bilinear_loss`.
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n_samples, n_classes)
+        Unnormalised scores (the network's output).
+    target : LongTensor of shape (n_samples,)
+        Class indices.
+    penalty_matrix : Tensor of shape (n_classes, n_classes), default=None
+        ``A[i, j]`` is the cost of predicting ``j`` when the truth is ``i``.
+        Needed unless ``sample_cost`` is given.
+    alpha : float, default=0.5
+        Weight of the log-bilinear term, in [0, 1]; 0 gives cross-entropy.
+    weight : Tensor of shape (n_classes,), default=None
+        Class weights.
+    sample_weight : Tensor of shape (n_samples,), default=None
+        Per-sample weights.
+    sample_cost : Tensor of shape (n_samples, n_classes), default=None
+        Per-sample cost of predicting each class, used in place of ``A[y]``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    Returns
+    -------
+    loss : Tensor
+        A scalar, or of shape (n_samples,) with ``reduction="none"``.
+
+    References
+    ----------
+    Resheff, Mandelbom, Weinshall. "Controlling imbalanced error in deep
+    learning with the log bilinear loss", 2017.
 
     Examples
     --------
@@ -290,7 +343,33 @@ def focal_loss(
     Class weights multiply each sample's loss and ``reduction="mean"`` divides
     by the sum of the weights, exactly as class-weighted cross-entropy does, so
     ``gamma=0`` gives :func:`cross_entropy` for any ``weight``. (This is the
-    softmax form of seed 001 and Lin et al.; not the one-vs-all sigmoid form.)
+    softmax form of Wu's "Variant loss function to fix sample-imbalanced
+    problems" and of Lin et al.; not the one-vs-all sigmoid form.)
+
+    Parameters
+    ----------
+    logits : Tensor of shape (n_samples, n_classes)
+        Unnormalised scores (the network's output).
+    target : LongTensor of shape (n_samples,)
+        Class indices.
+    gamma : float, default=2.0
+        Focusing parameter, non-negative; 0 gives cross-entropy.
+    weight : Tensor of shape (n_classes,), default=None
+        Class weights.
+    sample_weight : Tensor of shape (n_samples,), default=None
+        Per-sample weights.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    Returns
+    -------
+    loss : Tensor
+        A scalar, or of shape (n_samples,) with ``reduction="none"``.
+
+    References
+    ----------
+    Lin, Goyal, Girshick, He, Dollár. "Focal loss for dense object
+    detection", ICCV 2017.
 
     Examples
     --------
@@ -314,15 +393,34 @@ def focal_loss(
 def margin_cross_entropy(
     logits, target, *, margin=0.9, weight=None, sample_weight=None, reduction="mean"
 ):
-    """Cross-entropy restricted to the "wrong-easily area" (seed 001).
+    """Cross-entropy restricted to the "wrong-easily area".
 
     Samples whose true-class probability is already above ``margin`` contribute
     no loss; the others contribute their cross-entropy.
 
     Parameters
     ----------
+    logits : Tensor of shape (n_samples, n_classes)
+        Unnormalised scores (the network's output).
+    target : LongTensor of shape (n_samples,)
+        Class indices.
     margin : float, default=0.9
         Threshold ``m`` in (0.5, 1).
+    weight : Tensor of shape (n_classes,), default=None
+        Class weights.
+    sample_weight : Tensor of shape (n_samples,), default=None
+        Per-sample weights.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    Returns
+    -------
+    loss : Tensor
+        A scalar, or of shape (n_samples,) with ``reduction="none"``.
+
+    References
+    ----------
+    Wu. "Variant loss function to fix sample-imbalanced problems", 2019.
 
     Examples
     --------
@@ -377,13 +475,32 @@ def class_balanced_loss(
 
     Parameters
     ----------
+    logits : Tensor of shape (n_samples, n_classes)
+        Unnormalised scores (the network's output).
+    target : LongTensor of shape (n_samples,)
+        Class indices.
     class_counts : array-like of shape (n_classes,)
         Training samples per class.
     beta : float, default=0.999
         In [0, 1); 0 gives uniform weights, values near 1 inverse frequency.
     base : {"cross_entropy", "focal"}, default="cross_entropy"
+        The loss that the class weights multiply.
     gamma : float, default=2.0
         Focusing parameter when ``base="focal"``.
+    sample_weight : Tensor of shape (n_samples,), default=None
+        Per-sample weights.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    Returns
+    -------
+    loss : Tensor
+        A scalar, or of shape (n_samples,) with ``reduction="none"``.
+
+    References
+    ----------
+    Cui, Jia, Lin, Song, Belongie. "Class-balanced loss based on effective
+    number of samples", CVPR 2019.
 
     Examples
     --------
@@ -415,8 +532,19 @@ def class_balanced_loss(
 
 
 def ldam_margins(class_counts, max_margin=0.5):
-    """LDAM margins :math:`C / n_c^{1/4}`, with ``C`` so the largest is
-    ``max_margin``.
+    """LDAM margins :math:`C / n_c^{1/4}`, the largest equal to ``max_margin``.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,)
+        Training samples per class, positive.
+    max_margin : float, default=0.5
+        Margin of the rarest class.
+
+    Returns
+    -------
+    margins : Tensor of shape (n_classes,), float64
+        The margin of each class.
 
     Examples
     --------
@@ -461,6 +589,10 @@ def ldam_loss(
 
     Parameters
     ----------
+    logits : Tensor of shape (n_samples, n_classes)
+        Unnormalised scores (the network's output).
+    target : LongTensor of shape (n_samples,)
+        Class indices.
     class_counts : array-like of shape (n_classes,), default=None
         Training samples per class; used when ``margins`` is None.
     max_margin : float, default=0.5
@@ -474,6 +606,20 @@ def ldam_loss(
     weight : Tensor of shape (n_classes,), default=None
         Class weights; deferred re-weighting (DRW) sets these late in
         training.
+    sample_weight : Tensor of shape (n_samples,), default=None
+        Per-sample weights.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    Returns
+    -------
+    loss : Tensor
+        A scalar, or of shape (n_samples,) with ``reduction="none"``.
+
+    References
+    ----------
+    Cao, Wei, Gaidon, Arechiga, Ma. "Learning imbalanced datasets with
+    label-distribution-aware margin loss", NeurIPS 2019.
 
     Examples
     --------
@@ -512,7 +658,19 @@ class _WeightedLoss(nn.Module):
 
 
 class CrossEntropyLoss(_WeightedLoss):
-    """Module form of :func:`cross_entropy`."""
+    """Module form of :func:`cross_entropy`.
+
+    Parameters
+    ----------
+    weight : array-like of shape (n_classes,), default=None
+        Class weights, stored as a buffer.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    See Also
+    --------
+    cross_entropy : The function it calls.
+    """
 
     def forward(self, logits, target, sample_weight=None):
         return cross_entropy(
@@ -525,7 +683,23 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class BilinearLoss(_WeightedLoss):
-    """Module form of :func:`bilinear_loss`; ``penalty_matrix`` is a buffer."""
+    """Module form of :func:`bilinear_loss`; ``penalty_matrix`` is a buffer.
+
+    Parameters
+    ----------
+    penalty_matrix : array-like of shape (n_classes, n_classes)
+        ``A[i, j]`` is the cost of predicting ``j`` when the truth is ``i``.
+    alpha : float, default=0.5
+        Weight of the cost term, in [0, 1].
+    weight : array-like of shape (n_classes,), default=None
+        Class weights, stored as a buffer.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    See Also
+    --------
+    bilinear_loss : The function it calls.
+    """
 
     _fn = staticmethod(bilinear_loss)
 
@@ -549,13 +723,43 @@ class BilinearLoss(_WeightedLoss):
 
 
 class LogBilinearLoss(BilinearLoss):
-    """Module form of :func:`log_bilinear_loss`."""
+    """Module form of :func:`log_bilinear_loss`; ``penalty_matrix`` is a buffer.
+
+    Parameters
+    ----------
+    penalty_matrix : array-like of shape (n_classes, n_classes)
+        ``A[i, j]`` is the cost of predicting ``j`` when the truth is ``i``.
+    alpha : float, default=0.5
+        Weight of the cost term, in [0, 1].
+    weight : array-like of shape (n_classes,), default=None
+        Class weights, stored as a buffer.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    See Also
+    --------
+    log_bilinear_loss : The function it calls.
+    """
 
     _fn = staticmethod(log_bilinear_loss)
 
 
 class FocalLoss(_WeightedLoss):
-    """Module form of :func:`focal_loss`."""
+    """Module form of :func:`focal_loss`.
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing parameter, non-negative.
+    weight : array-like of shape (n_classes,), default=None
+        Class weights, stored as a buffer.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    See Also
+    --------
+    focal_loss : The function it calls.
+    """
 
     def __init__(self, gamma=2.0, weight=None, reduction="mean"):
         super().__init__(weight, reduction)
@@ -574,7 +778,21 @@ class FocalLoss(_WeightedLoss):
 
 
 class MarginCrossEntropyLoss(_WeightedLoss):
-    """Module form of :func:`margin_cross_entropy`."""
+    """Module form of :func:`margin_cross_entropy`.
+
+    Parameters
+    ----------
+    margin : float, default=0.9
+        Threshold ``m`` in (0.5, 1).
+    weight : array-like of shape (n_classes,), default=None
+        Class weights, stored as a buffer.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    See Also
+    --------
+    margin_cross_entropy : The function it calls.
+    """
 
     def __init__(self, margin=0.9, weight=None, reduction="mean"):
         super().__init__(weight, reduction)
@@ -593,7 +811,25 @@ class MarginCrossEntropyLoss(_WeightedLoss):
 
 
 class ClassBalancedLoss(nn.Module):
-    """Module form of :func:`class_balanced_loss`; weights computed once."""
+    """Module form of :func:`class_balanced_loss`; weights computed once.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,)
+        Training samples per class.
+    beta : float, default=0.999
+        Effective-number parameter, in [0, 1).
+    base : {"cross_entropy", "focal"}, default="cross_entropy"
+        The loss that the class weights multiply.
+    gamma : float, default=2.0
+        Focusing parameter when ``base="focal"``.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    See Also
+    --------
+    class_balanced_loss : The function it calls.
+    """
 
     def __init__(
         self,
@@ -633,7 +869,25 @@ class ClassBalancedLoss(nn.Module):
 
 
 class LDAMLoss(_WeightedLoss):
-    """Module form of :func:`ldam_loss`; margins are a buffer."""
+    """Module form of :func:`ldam_loss`; margins are a buffer.
+
+    Parameters
+    ----------
+    class_counts : array-like of shape (n_classes,)
+        Training samples per class, from which the margins are computed.
+    max_margin : float, default=0.5
+        Margin of the rarest class.
+    scale : float, default=1.0
+        Logit scale ``s``.
+    weight : array-like of shape (n_classes,), default=None
+        Class weights, stored as a buffer.
+    reduction : {"mean", "sum", "none"}, default="mean"
+        See the module docstring for the weighted normalisation.
+
+    See Also
+    --------
+    ldam_loss : The function it calls.
+    """
 
     def __init__(
         self, class_counts, max_margin=0.5, scale=1.0, weight=None, reduction="mean"

@@ -67,9 +67,11 @@ class MNISTConvNet(nn.Module):
     Parameters
     ----------
     n_classes : int, default=10
+        Number of classes (outputs); filled from the data by the estimators.
     input_shape : tuple of int, default=(1, 28, 28)
         ``(channels, height, width)``; flat input is reshaped to it.
     dropout : float, default=0.25
+        Dropout probability after each pooling layer.
 
     Examples
     --------
@@ -109,9 +111,13 @@ class CIFARConvNet(nn.Module):
     Parameters
     ----------
     n_classes : int, default=10
+        Number of classes (outputs); filled from the data by the estimators.
     input_shape : tuple of int, default=(3, 32, 32)
+        ``(channels, height, width)``; flat input is reshaped to it.
     dropout : float, default=0.25
+        Dropout probability after each block and the hidden layer.
     hidden_size : int, default=512
+        Units of the hidden fully connected layer.
 
     Examples
     --------

@@ -831,3 +831,35 @@ def test_classes_parameter_fixes_the_labels(small):
         CostSensitiveNetClassifier(classes=[0, 0, 1], **FAST).fit(X, y)
     with pytest.raises(ValueError, match="unknown to the classifier"):
         CostSensitiveNetClassifier(classes=[0, 1], **FAST).fit(X, y)
+
+
+def test_repr_shows_the_parameters_set_by_the_user():
+    from sklearn.pipeline import make_pipeline
+
+    A = np.eye(3)
+    net = BilinearNetClassifier(alpha=0.9, penalty_matrix=A, max_epochs=30)
+    text = repr(net)
+    assert text.startswith("BilinearNetClassifier(alpha=0.9, max_epochs=30,")
+    assert "penalty_matrix=array([[1., 0., 0.]," in text
+    assert repr(CostSensitiveNetClassifier()) == "CostSensitiveNetClassifier()"
+    assert repr(BilinearNetClassifier()) == "BilinearNetClassifier()"
+    assert repr(CostSensitiveNetClassifier(compile=True, module__dropout=0.2)) == (
+        "CostSensitiveNetClassifier(compile=True, module__dropout=0.2)"
+    )
+    pipe = make_pipeline(StandardScaler(), BilinearNetClassifier(alpha=0.9))
+    assert "('bilinearnetclassifier', BilinearNetClassifier(alpha=0.9))" in repr(pipe)
+    # Fitted or not, the repr is the parameters.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fitted = clone(net).set_params(max_epochs=1, device="cpu")
+        fitted.fit(np.random.default_rng(0).normal(size=(30, 4)), np.arange(30) % 3)
+    assert repr(fitted).startswith("BilinearNetClassifier(alpha=0.9, device='cpu',")
+
+
+def test_html_repr_marks_user_set_parameters_only():
+    net = BilinearNetClassifier(alpha=0.9, lr=0.01)
+    params = net._get_params_html()
+    assert params.non_default == ("alpha", "lr")
+    assert not any(name.startswith("callbacks__") for name in params)
+    html = net._repr_html_()
+    assert "callbacks__" not in html and "alpha" in html

@@ -19,10 +19,6 @@ EXPECTED_FAILED = {
         "the check passes a parameter literally named 'kwargs'; sklimb, like "
         "skorch, takes **kwargs for routed module__*/optimizer__* parameters"
     ),
-    "check_methods_subset_invariance": (
-        "float32 matrix products may differ in the last bits (relative 1e-7 to "
-        "1e-6) between batch sizes; the check demands 1e-7"
-    ),
     "check_sample_weight_equivalence_on_dense_data": (
         "mini-batch training: repeating a row changes the batches, so weights "
         "equal repetition only with batch_size=-1 (tested in test_classifier)"

@@ -47,7 +47,13 @@ def _numbers(values, kind, option):
 
 
 def build_parser():
-    """The ``argparse`` parser of ``sklimb-replicate``."""
+    """Build the ``argparse`` parser of ``sklimb-replicate``.
+
+    Returns
+    -------
+    parser : argparse.ArgumentParser
+        The parser.
+    """
     parser = argparse.ArgumentParser(
         prog="sklimb-replicate",
         description=(
@@ -211,10 +217,19 @@ def _stop_on_sigterm():
 
 
 def main(argv=None):
-    """Run ``sklimb-replicate``; return the exit status.
+    """Run ``sklimb-replicate``.
 
-    0 when every fit succeeded, 1 when some fit failed (the others are
-    recorded), 2 for invalid options or missing data, 130 when interrupted.
+    Parameters
+    ----------
+    argv : list of str, default=None
+        Command-line arguments; None reads ``sys.argv``.
+
+    Returns
+    -------
+    status : int
+        0 when every fit succeeded, 1 when some fit failed (the others are
+        recorded), 2 for invalid options or missing data, 130 when
+        interrupted.
     """
     from .runner import run_sweep
 

@@ -96,6 +96,7 @@ def plot_masked_zone_errors(summary, dataset, metric="masked_zone_count"):
     Returns
     -------
     fig : matplotlib.figure.Figure
+        The figure.
 
     Examples
     --------
@@ -129,6 +130,7 @@ def plot_overall_error(summary, dataset):
     Returns
     -------
     fig : matplotlib.figure.Figure
+        The figure.
     """
     return _alpha_panels(summary, dataset, "overall_error", "overall test error")
 

@@ -98,10 +98,12 @@ def fit_seed(base_seed, dataset, mask_size, rep):
 class FitSpec:
     """One planned fit of a sweep.
 
-    Attributes
+    Parameters
     ----------
     dataset : str
+        Name of the dataset.
     loss : {"bilinear", "log_bilinear"}
+        The loss trained with.
     mask_size : int
         Number of masked off-diagonal cells ``n``.
     alpha : float
@@ -125,7 +127,13 @@ class FitSpec:
         return result_key(self.__dict__)
 
     def label(self):
-        """Short human-readable name, e.g. ``digits/bilinear n=10 alpha=0.5 rep 2``."""
+        """Short human-readable name, e.g. ``digits/bilinear n=10 alpha=0.5 rep 2``.
+
+        Returns
+        -------
+        label : str
+            The name.
+        """
         return (
             f"{self.dataset}/{self.loss} n={self.mask_size} "
             f"alpha={self.alpha:g} rep {self.rep}"
@@ -152,6 +160,7 @@ class SweepConfig:
     datasets : tuple of str, default=("digits",)
         Any of ``"digits"``, ``"mnist"``, ``"fashion-mnist"``, ``"mnist1d"``.
     losses : tuple of str, default=("bilinear", "log_bilinear")
+        The losses to train with.
     alphas : tuple of float, default=PAPER_ALPHAS
         Values in [0, 1]; include 0 to get the paired comparison with
         cross-entropy.
@@ -170,6 +179,7 @@ class SweepConfig:
         Train on a stratified subset of this many training samples (the same
         subset for every fit); None uses the whole training set.
     batch_size : int, default=128
+        Mini-batch size.
     lr : float, default=1e-3
         Adam learning rate.
     device : str, default="auto"
@@ -238,25 +248,83 @@ class SweepConfig:
 
     @classmethod
     def quick(cls, **overrides):
-        """The few-minute CPU demo: digits, both losses, 4 alphas, n in {10, 30},
-        3 repetitions, 40 epochs. Keyword arguments override any setting."""
+        """Build the few-minute CPU demo's settings.
+
+        Digits, both losses, 4 alphas, n in {10, 30}, 3 repetitions, 40
+        epochs.
+
+        Parameters
+        ----------
+        **overrides : dict
+            Settings to change from the demo's.
+
+        Returns
+        -------
+        config : SweepConfig
+            The demo's settings.
+        """
         return cls(**{**_QUICK, **overrides})
 
     def replace(self, **changes):
-        """A copy with some settings changed (and validated)."""
+        """Return a copy with some settings changed (and validated).
+
+        Parameters
+        ----------
+        **changes : dict
+            The settings to change, by name.
+
+        Returns
+        -------
+        config : SweepConfig
+            The new settings.
+        """
         return replace(self, **changes)
 
     def model_for(self, dataset):
-        """``"mlp"`` or ``"cnn"``: the network trained on ``dataset``."""
+        """Return the network trained on ``dataset``.
+
+        Parameters
+        ----------
+        dataset : str
+            Name of the dataset.
+
+        Returns
+        -------
+        model : {"mlp", "cnn"}
+            The network.
+        """
         return _DEFAULT_MODEL[dataset] if self.model == "auto" else self.model
 
     def epochs_for(self, dataset):
-        """Training epochs for ``dataset``."""
+        """Return the number of training epochs for ``dataset``.
+
+        Parameters
+        ----------
+        dataset : str
+            Name of the dataset.
+
+        Returns
+        -------
+        epochs : int
+            Training epochs.
+        """
         return _DEFAULT_EPOCHS[dataset] if self.epochs is None else self.epochs
 
     def fit_settings(self, dataset):
-        """Settings that change a fit's result besides its key; a results file
-        can only be resumed with the same settings."""
+        """Return the settings that change a fit's result besides its key.
+
+        A results file can only be resumed with the same settings.
+
+        Parameters
+        ----------
+        dataset : str
+            Name of the dataset.
+
+        Returns
+        -------
+        settings : dict
+            The settings, by name.
+        """
         return {
             "model": self.model_for(dataset),
             "epochs": self.epochs_for(dataset),
@@ -275,6 +343,7 @@ class SweepConfig:
         Returns
         -------
         fits : list of FitSpec
+            The planned fits.
         """
         plan = []
         for dataset in self.datasets:
@@ -287,7 +356,13 @@ class SweepConfig:
         return plan
 
     def as_dict(self):
-        """The settings as a plain dict (for logs and reports)."""
+        """Return the settings as a plain dict (for logs and reports).
+
+        Returns
+        -------
+        settings : dict
+            The settings, by name.
+        """
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
 

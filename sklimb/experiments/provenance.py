@@ -20,7 +20,17 @@ __all__ = [
 
 
 def read_run_info(path):
-    """The content of a ``run_info.json``, or None when there is none.
+    """Read a ``run_info.json``.
+
+    Parameters
+    ----------
+    path : str or path-like
+        The file.
+
+    Returns
+    -------
+    info : dict or None
+        Its content, or None when there is no such file.
 
     Raises
     ------
@@ -43,8 +53,17 @@ def read_run_info(path):
 
 
 def start_run_info(path, config):
-    """Record a new sweep's settings in ``run_info.json`` before its first fit
-    (nothing is written when the file exists)."""
+    """Record a new sweep's settings in ``run_info.json`` before its first fit.
+
+    Nothing is written when the file exists.
+
+    Parameters
+    ----------
+    path : pathlib.Path
+        The ``run_info.json`` file.
+    config : SweepConfig
+        The sweep's settings.
+    """
     if path.exists():
         return
     info = {"config": config.as_dict(), "fits_recorded": 0, "runs": []}
@@ -52,8 +71,23 @@ def start_run_info(path, config):
 
 
 def write_run_info(result, command):
-    """Write ``run_info.json``: the settings, the totals of the results file,
-    and one entry per invocation (a resumed sweep adds one)."""
+    """Write ``run_info.json`` after a sweep.
+
+    It holds the settings, the totals of the results file, and one entry per
+    invocation (a resumed sweep adds one).
+
+    Parameters
+    ----------
+    result : SweepResult
+        What the sweep did.
+    command : str or None
+        The command line that ran it, when known.
+
+    Returns
+    -------
+    path : pathlib.Path
+        The file written.
+    """
     path = result.out_dir / "run_info.json"
     info = read_run_info(path)
     runs = [] if info is None else list(info["runs"])
@@ -84,7 +118,13 @@ def write_run_info(result, command):
 
 
 def hardware_description():
-    """CPU model, core count and GPU of this machine, as one line."""
+    """Describe this machine's CPU model, core count and GPU in one line.
+
+    Returns
+    -------
+    description : str
+        The description.
+    """
     import torch
 
     cpu = platform.processor() or platform.machine()
@@ -102,7 +142,13 @@ def hardware_description():
 
 
 def library_versions():
-    """Versions of sklimb and of the libraries that shape its results."""
+    """Return the versions of sklimb and of the libraries that shape its results.
+
+    Returns
+    -------
+    versions : dict
+        Version strings by package name.
+    """
     import sklearn
     import skorch
     import torch

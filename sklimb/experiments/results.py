@@ -71,6 +71,7 @@ def read_results(path, *, repair=False):
     Returns
     -------
     rows : list of dict
+        One dict per finished fit, in the order of the file.
 
     Raises
     ------
@@ -157,7 +158,13 @@ class ResultsLog:
         return len(self.rows)
 
     def append(self, row):
-        """Write one finished fit and force it to disk before returning."""
+        """Write one finished fit and force it to disk before returning.
+
+        Parameters
+        ----------
+        row : dict
+            The fit's results.
+        """
         line = json.dumps(row, sort_keys=False, allow_nan=False) + "\n"
         with open(self.path, "a", encoding="utf-8") as handle:
             handle.write(line)
@@ -176,11 +183,14 @@ def write_results_csv(rows, path):
     Parameters
     ----------
     rows : list of dict
+        One dict per fit.
     path : str or path-like
+        The CSV file to write.
 
     Returns
     -------
     path : pathlib.Path
+        The file written.
     """
     path = Path(path)
     columns = list(RESULT_FIELDS)

@@ -156,10 +156,12 @@ def _run_fit_guarded(spec, config, threads=None):
 class SweepResult:
     """What :func:`run_sweep` did.
 
-    Attributes
+    Parameters
     ----------
     config : SweepConfig
+        The settings of the sweep.
     out_dir : pathlib.Path
+        Its output folder.
     n_planned : int
         Fits in the grid.
     n_skipped : int
@@ -176,6 +178,7 @@ class SweepResult:
     files : dict of str to pathlib.Path
         Written files by name (``"results.csv"``, ``"summary.md"``, ...).
     wall_time_s : float
+        Seconds the call took.
     """
 
     config: object
