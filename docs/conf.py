@@ -9,7 +9,10 @@ unless the environment says otherwise; ``-D plot_gallery=0`` skips them.
 
 import os
 import sys
+import warnings
 from pathlib import Path
+
+from sklearn.exceptions import ConvergenceWarning
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -19,6 +22,9 @@ import sklimb  # noqa: E402
 # The examples read these when sphinx-gallery runs them in this process.
 os.environ.setdefault("SKLIMB_QUICK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# Quick mode stops training after a few epochs on purpose; the nets' warning
+# that the loss was still falling would fill the example pages.
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
 
 project = "sklimb"
 author = "The sklimb developers"
@@ -113,7 +119,6 @@ sphinx_gallery_conf = {
     "write_computation_times": False,
     "doc_module": ("sklimb",),
     "backreferences_dir": "generated/backreferences",
-    "reference_url": {"sklimb": None},
     "remove_config_comments": True,
     "show_memory": False,
     "min_reported_time": 1,

@@ -132,19 +132,44 @@ def class_members(cls):
     return members
 
 
+def _data_doc(name, obj):
+    """The ``#:`` comment of the module that defines constant ``name``."""
+    from sphinx.pycode import ModuleAnalyzer
+
+    root = importlib.import_module("sklimb")
+    for info in pkgutil.walk_packages(root.__path__, "sklimb."):
+        module = importlib.import_module(info.name)
+        if vars(module).get(name) is not obj:
+            continue
+        try:
+            docs = ModuleAnalyzer.for_module(info.name).find_attr_docs()
+        except Exception:  # no source to analyse
+            continue
+        if ("", name) in docs:
+            return [line.rstrip() for line in docs[("", name)]]
+    return []
+
+
 def _page(modname, name, kind):
     full = f"{modname}.{name}"
     lines = [full, "=" * len(full), "", f".. currentmodule:: {modname}", ""]
     if kind == "class":
         obj = getattr(importlib.import_module(modname), name)
         lines.append(f".. autoclass:: {name}")
-        members = class_members(obj)
-        if members:
-            lines.append(f"   :members: {', '.join(members)}")
+        # One directive per method keeps the order of ``class_members``:
+        # fit and predict first, the inherited get_params and friends last.
+        for member in class_members(obj):
+            lines += ["", f"   .. automethod:: {member}"]
     elif kind == "function":
         lines.append(f".. autofunction:: {name}")
     else:
-        lines.append(f".. autodata:: {name}")
+        # Written out rather than autodata: a constant re-exported by a
+        # package has its ``#:`` comment where it is defined, which autodoc
+        # would not find, and it would show the docstring of ``tuple``.
+        obj = getattr(importlib.import_module(modname), name)
+        value = " ".join(repr(obj).split())
+        lines += [f".. data:: {name}", f"   :value: {value}", ""]
+        lines += [f"   {line}" if line else "" for line in _data_doc(name, obj)]
     lines += [
         "",
         f".. minigallery:: {full}",
@@ -209,7 +234,68 @@ def strip_foreign_references(app, what, name, obj, options, lines):
         )
 
 
+_SECTIONS = ("Parameters", "Attributes", "See Also", "Notes", "References", "Examples")
+
+
+def _sections(lines):
+    """``{title: (start, end)}`` of the numpydoc sections in ``lines``."""
+    starts = [
+        (i, line.strip())
+        for i, line in enumerate(lines[:-1])
+        if line.strip() in _SECTIONS and set(lines[i + 1].strip()) == {"-"}
+    ]
+    bounds = {}
+    for k, (i, title) in enumerate(starts):
+        end = starts[k + 1][0] if k + 1 < len(starts) else len(lines)
+        bounds[title] = (i, end)
+    return bounds
+
+
+def inherit_parameters(app, what, name, obj, options, lines):
+    """Give a preset class the Parameters and Attributes of its sklimb base.
+
+    ``BilinearNetClassifier`` only changes the default ``loss`` of
+    ``CostSensitiveNetClassifier`` and says so instead of repeating 40
+    parameters; its page still lists them all, with its own defaults.
+    """
+    if what != "class" or not inspect.isclass(obj):
+        return
+    if not obj.__module__.startswith("sklimb") or "Parameters" in _sections(lines):
+        return
+    for base in obj.__mro__[1:]:
+        if not base.__module__.startswith("sklimb"):
+            return
+        base_lines = inspect.cleandoc(base.__doc__ or "").splitlines()
+        found = _sections(base_lines)
+        if "Parameters" not in found:
+            continue
+        try:
+            defaults = inspect.signature(obj).parameters
+        except (TypeError, ValueError):
+            defaults = {}
+        borrowed = []
+        for title in ("Parameters", "Attributes"):
+            if title not in found:
+                continue
+            start, end = found[title]
+            for line in base_lines[start:end]:
+                head = line.split(" : ", 1)
+                param = defaults.get(head[0].strip())
+                if len(head) == 2 and not line.startswith(" ") and param is not None:
+                    if param.default is not inspect.Parameter.empty:
+                        line = re.sub(
+                            r"default=.*$", f"default={param.default!r}", line
+                        ).replace("'", '"')
+                borrowed.append(line)
+        here = _sections(lines)
+        later = [here[t][0] for t in _SECTIONS[2:] if t in here]
+        at = min(later) if later else len(lines)
+        lines[at:at] = borrowed
+        return
+
+
 def setup(app):
     app.connect("builder-inited", write_api)
     app.connect("autodoc-process-docstring", strip_foreign_references, priority=400)
+    app.connect("autodoc-process-docstring", inherit_parameters, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -1,7 +1,7 @@
 """
-=====================================================
+=======================================================
 Keep errors out of a masked zone with the bilinear loss
-=====================================================
+=======================================================
 
 Some confusions are worse than others. Here 30 of the 90 possible
 (true, predicted) confusions of the handwritten digits are declared costly: a
@@ -60,7 +60,8 @@ for alpha, net in nets.items():
 # The confusion matrices of the test set, with the masked cells outlined.
 # With the bilinear loss the outlined cells empty out; some of those errors
 # move to cells outside the mask, and a few appear where there were none:
-# the loss trades a little accuracy for the errors that matter.
+# the loss trades accuracy for the errors that matter. How much of one to
+# give for the other is set by ``alpha``, which the next example tunes.
 fig, axes = plt.subplots(1, 2, figsize=(11, 5))
 for ax, (alpha, net) in zip(axes, nets.items(), strict=True):
     CostConfusionMatrixDisplay.from_estimator(

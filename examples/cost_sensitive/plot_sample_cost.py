@@ -37,7 +37,7 @@ FEE = 5.0  # cost of reviewing a legitimate transaction flagged as fraud
 
 rng = np.random.default_rng(0)
 X, y = make_classification(
-    n_samples=4000,
+    n_samples=2000 if QUICK else 10000,
     n_features=8,
     n_informative=4,
     weights=[0.9, 0.1],

@@ -40,7 +40,7 @@ from sklimb.penalty import random_mask
 from sklimb.plotting import plot_alpha_tradeoff
 
 QUICK = os.environ.get("SKLIMB_QUICK", "0") not in ("", "0")
-EPOCHS = 10 if QUICK else 40
+EPOCHS = 8 if QUICK else 40
 ALPHAS = [0.0, 0.5, 0.9] if QUICK else [0.0, 0.25, 0.5, 0.75, 0.9, 0.95]
 
 X, y = load_digits(return_X_y=True)
