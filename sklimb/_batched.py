@@ -501,8 +501,11 @@ class _Group:
 
     def _loss(self, idx):
         ds = self.dataset
-        extra = [getattr(ds, name)[idx] for name in self.extra_names]
-        return self.losses(self.params, self.crit_tensors, ds.X[idx], ds.y[idx], *extra)
+        # _move copies the rows to the nets' device when the data are
+        # streamed from (pinned) host memory, as the batch iterator does.
+        extra = [ds._move(getattr(ds, name)[idx]) for name in self.extra_names]
+        x, target = ds._move(ds.X[idx]), ds._move(ds.y[idx])
+        return self.losses(self.params, self.crit_tensors, x, target, *extra)
 
     def step(self, idx):
         """One training step of every network on rows ``idx`` (K, batch)."""
@@ -693,16 +696,17 @@ def _fit_group(ests, members, X, y, sample_weight, sample_cost, errors, sequenti
         if isinstance(structure, str):
             sequential[i] = structure
             continue
-        # Every net made the same dataset from the same data: keep one a device.
-        datasets.setdefault(dataset.X.device, dataset)
+        # Every net made the same dataset from the same data: keep one a group
+        # (the structure includes the device).
+        datasets.setdefault(structure, dataset)
         structures.setdefault(structure, []).append((i, est))
-    for subgroup in structures.values():
+    for structure, subgroup in structures.items():
         index = [i for i, _ in subgroup]
         if len(subgroup) == 1:
             sequential[index[0]] = None
             continue
         nets = [est for _, est in subgroup]
-        dataset = datasets[nets[0].module_.parameters().__next__().device]
+        dataset = datasets[structure]
         try:
             group = _Group(nets, dataset)
             group.probe()

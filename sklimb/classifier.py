@@ -935,6 +935,11 @@ array-like or None, default=None
     def _end_fit(self, interrupted, epochs_before):
         # What a fit records and reports once its epochs are over; also called
         # by sklimb._batched for nets trained together.
+        return self._end_fit(interrupted, epochs_before)
+
+    def _end_fit(self, interrupted, epochs_before):
+        # What a fit records and reports once its epochs are over; also called
+        # by sklimb._batched for nets trained together.
         self.interrupted_ = interrupted
         self._set_training_record()
         epochs_run = self.n_iter_ - epochs_before

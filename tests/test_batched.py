@@ -276,3 +276,49 @@ def test_same_fitted_attributes(small):
 
     assert fitted(nets[0]) == fitted(alone)
     assert nets[0].n_iter_ == alone.n_iter_ == 3
+
+
+def test_runner_batched_equals_one_at_a_time(tmp_path):
+    from sklimb.experiments import SweepConfig, run_sweep
+
+    config = SweepConfig(
+        alphas=(0.0, 0.9), mask_sizes=(10, 30), reps=1, epochs=2, device="cpu"
+    )
+    one = run_sweep(config, tmp_path / "one", progress=False, plots=False, batch=False)
+    bat = run_sweep(config, tmp_path / "bat", progress=False, plots=False)
+    assert one.n_run == bat.n_run == 8 and not bat.failures
+
+    def key(row):
+        return row["loss"], row["mask_size"], row["alpha"]
+
+    for a, b in zip(sorted(one.rows, key=key), sorted(bat.rows, key=key), strict=True):
+        assert key(a) == key(b) and a["mask"] == b["mask"] and a["seed"] == b["seed"]
+        assert abs(a["overall_error"] - b["overall_error"]) <= 2 / a["n_test"]
+    again = run_sweep(config, tmp_path / "bat", progress=False, plots=False)
+    assert again.n_run == 0 and again.n_skipped == 8
+
+
+def test_cli_batched_interrupt_keeps_finished_groups(tmp_path, monkeypatch, capsys):
+    import sklimb._batched as batched
+    from sklimb.experiments import cli
+
+    real, calls = batched.fit_batched, []
+
+    def fit(*args, **kwargs):
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batched, "fit_batched", fit)
+    args = [
+        "--alphas", "0,0.9", "--mask-sizes", "20", "--reps", "2", "--epochs", "2",
+        "--losses", "bilinear", "--device", "cpu", "--no-progress", "--no-plots",
+        "--out", str(tmp_path),
+    ]  # fmt: skip
+    assert cli.main(args) == 130
+    lines = (tmp_path / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 2  # the first repetition's group, nothing of the second
+    monkeypatch.setattr(batched, "fit_batched", real)
+    assert cli.main(args) == 0
+    assert "2 fits run, 2 already done" in capsys.readouterr().out

@@ -59,6 +59,9 @@ def tiny_config(**changes):
 
 
 def run_tiny(out, **kwargs):
+    # One fit at a time: these tests replace runner.run_fit (the batched path,
+    # tested in test_batched.py, trains groups of fits without it).
+    kwargs.setdefault("batch", False)
     kwargs.setdefault("progress", False)
     kwargs.setdefault("plots", False)
     return run_sweep(tiny_config(), out, **kwargs)
@@ -511,6 +514,7 @@ TINY_ARGS = [
     "--epochs", "2",
     "--device", "cpu",
     "--no-progress",
+    "--no-batch",  # one fit at a time: tests replace runner.run_fit
 ]  # fmt: skip
 
 

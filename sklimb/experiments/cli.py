@@ -155,6 +155,12 @@ def build_parser():
         help="torch CPU threads per fit (default: 1, the fastest for these "
         "small networks on a shared machine; 0 leaves torch's default)",
     )
+    run.add_argument(
+        "--no-batch",
+        action="store_true",
+        help="train one fit at a time instead of each repetition's fits of a "
+        "loss together as one batched fit (same results up to float rounding)",
+    )
     run.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     run.add_argument("--no-plots", action="store_true", help="do not draw figures")
     return parser
@@ -247,6 +253,7 @@ def main(argv=None):
             args.out,
             jobs=args.jobs,
             threads=args.threads or None,
+            batch=not args.no_batch,
             progress=not args.no_progress,
             plots=not args.no_plots,
             command=command,

@@ -14,6 +14,7 @@ import sys
 import time
 import traceback
 import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -74,12 +75,30 @@ def run_fit(spec, config):
     >>> 0 <= row["masked_zone_error"] <= row["overall_error"] <= 1
     True
     """
-    data = load_sweep_dataset(
-        spec.dataset,
+    data = _sweep_data(spec.dataset, config)
+    net, mask = _sweep_net(spec, config, data)
+    start = time.perf_counter()
+    with _expected_fit_warnings():
+        net.fit(data.X_train, data.y_train)
+    if net.interrupted_:
+        # The net caught the interrupt and kept the epochs run so far: such a
+        # fit must never be recorded as finished.
+        raise KeyboardInterrupt
+    fit_time = time.perf_counter() - start
+    return _result_row(spec, config, data, net, mask, fit_time)
+
+
+def _sweep_data(dataset, config):
+    return load_sweep_dataset(
+        dataset,
         data_dir=config.data_dir,
         train_size=config.train_size,
         seed=config.seed,
     )
+
+
+def _sweep_net(spec, config, data):
+    """The unfitted net of one fit, and its mask."""
     classes = np.unique(data.y_train)
     mask = random_mask(len(classes), spec.mask_size, random_state=spec.seed)
     settings = config.fit_settings(spec.dataset)
@@ -94,18 +113,21 @@ def run_fit(spec, config):
     }
     if settings["model"] == "cnn":
         params.update(module=MNISTConvNet, input_shape=tuple(data.image_shape))
-    net = _ESTIMATORS[spec.loss](**params)
-    start = time.perf_counter()
+    return _ESTIMATORS[spec.loss](**params), mask
+
+
+@contextmanager
+def _expected_fit_warnings():
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", "Training interrupted", UserWarning)
         # The paper trains a fixed number of epochs: not converging is expected.
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        net.fit(data.X_train, data.y_train)
-    if net.interrupted_:
-        # The net caught the interrupt and kept the epochs run so far: such a
-        # fit must never be recorded as finished.
-        raise KeyboardInterrupt
-    fit_time = time.perf_counter() - start
+        yield
+
+
+def _result_row(spec, config, data, net, mask, fit_time):
+    """The results row of a fitted net (see :func:`run_fit`)."""
+    settings = config.fit_settings(spec.dataset)
     y_true, y_pred = data.y_test, net.predict(data.X_test)
 
     def zone(normalize):
@@ -135,6 +157,48 @@ def run_fit(spec, config):
         "versions": library_versions(),
         "finished_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
+
+
+def _run_batch_guarded(specs, config, threads=None):
+    """Train fits of one dataset together (:func:`sklimb._batched.fit_batched`);
+    return ``(spec, row, error)`` for each, as :func:`_run_fit_guarded` does.
+
+    ``fit_time_s`` of each row is the group's training time divided by its
+    number of fits. KeyboardInterrupt propagates: nothing of the group is
+    recorded.
+    """
+    from .._batched import fit_batched
+
+    if threads is not None:
+        import torch
+
+        torch.set_num_threads(threads)
+    try:
+        data = _sweep_data(specs[0].dataset, config)
+        made = [_sweep_net(spec, config, data) for spec in specs]
+        nets, masks = [net for net, _ in made], [mask for _, mask in made]
+        start = time.perf_counter()
+        with _expected_fit_warnings():
+            errors = fit_batched(nets, data.X_train, data.y_train, raise_errors=False)
+        fit_time = (time.perf_counter() - start) / len(specs)
+    except Exception as exc:  # noqa: BLE001 - reported, the sweep goes on
+        error = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
+        return [(spec, None, error) for spec in specs]
+    out = []
+    for spec, net, mask, exc in zip(specs, nets, masks, errors, strict=True):
+        if exc is None:
+            try:
+                row = _result_row(spec, config, data, net, mask, fit_time)
+            except Exception as err:  # noqa: BLE001 - reported, the sweep goes on
+                exc = err
+        if exc is not None:
+            trace = "".join(
+                traceback.format_exception(type(exc), exc, exc.__traceback__)
+            )
+            out.append((spec, None, (f"{type(exc).__name__}: {exc}", trace)))
+        else:
+            out.append((spec, row, None))
+    return out
 
 
 def _run_fit_guarded(spec, config, threads=None):
@@ -199,6 +263,7 @@ def run_sweep(
     *,
     jobs=1,
     threads=1,
+    batch=True,
     progress=True,
     plots=True,
     stream=None,
@@ -222,6 +287,11 @@ def run_sweep(
         Torch CPU threads per fit. One thread is the fastest for these small
         networks on a busy machine (more threads than free cores slow torch
         down many times); None leaves torch's setting unchanged.
+    batch : bool, default=True
+        Train each (dataset, repetition)'s fits of one loss together, as one
+        batched fit (:mod:`sklimb._batched`): the same nets, seeds and
+        results up to float rounding, in a fraction of the time. Results are
+        recorded when the group ends. False trains one fit at a time.
     progress : bool, default=True
         Show a tqdm progress bar over fits, with its ETA.
     plots : bool, default=True
@@ -308,7 +378,7 @@ def run_sweep(
     )
     torch_threads = torch.get_num_threads()
     try:
-        for spec, row, error in _execute(todo, config, jobs, threads):
+        for spec, row, error in _execute(todo, config, jobs, threads, batch):
             if error is None:
                 log.append(row)
                 write_results_csv(log.rows, out_dir / "results.csv")
@@ -409,9 +479,12 @@ def _check_device(device):
         )
 
 
-def _execute(todo, config, jobs, threads):
+def _execute(todo, config, jobs, threads, batch=False):
     """Yield ``(spec, row, error)`` as fits finish, in this process or in
     joblib workers."""
+    if batch:
+        yield from _execute_batched(todo, config, jobs, threads)
+        return
     if jobs == 1 or len(todo) <= 1:
         for spec in todo:
             yield _run_fit_guarded(spec, config, threads)
@@ -422,6 +495,26 @@ def _execute(todo, config, jobs, threads):
     yield from parallel(
         delayed(_run_fit_guarded)(spec, config, threads) for spec in todo
     )
+
+
+def _execute_batched(todo, config, jobs, threads):
+    """:func:`_execute` with each (dataset, repetition)'s fits trained as
+    batched groups (one per loss, see :func:`sklimb._batched.fit_batched`)."""
+    groups = {}
+    for spec in todo:
+        groups.setdefault((spec.dataset, spec.rep), []).append(spec)
+    groups = list(groups.values())
+    if jobs == 1 or len(groups) <= 1:
+        for specs in groups:
+            yield from _run_batch_guarded(specs, config, threads)
+        return
+    from joblib import Parallel, delayed
+
+    parallel = Parallel(n_jobs=jobs, backend="loky", return_as="generator_unordered")
+    for results in parallel(
+        delayed(_run_batch_guarded)(specs, config, threads) for specs in groups
+    ):
+        yield from results
 
 
 def _check_settings(rows, config, plan):
