@@ -323,8 +323,10 @@ def main(argv=None):
         )
     report["total_s"] = time.perf_counter() - start
     dev = "cuda" if cuda else "cpu"
-    out = Path(args.out) if args.out else HERE / "results" / (
-        f"sweep_{dev}{'_quick' if q else ''}.json"
+    out = (
+        Path(args.out)
+        if args.out
+        else HERE / "results" / (f"sweep_{dev}{'_quick' if q else ''}.json")
     )
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
