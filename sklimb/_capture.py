@@ -2,7 +2,7 @@
 
 A small network such as the bilinear-loss paper's MNIST CNN is bound by
 kernel launches on a GPU: an eager training step launches dozens of small
-kernels from Python. :class:`CapturedTrainStep` records forward, loss,
+kernels from Python. :func:`captured_train_step` records forward, loss,
 backward and the optimiser step of one batch shape once as a CUDA graph
 (``torch.cuda.graph``) and then replays it for every batch of that shape after
 copying the batch into the graph's static input buffers: one launch per step.
@@ -34,7 +34,8 @@ from skorch.callbacks import (
 from ._monitoring import EpochProgressBar, FiniteLossGuard
 
 __all__ = [
-    "CapturedTrainStep",
+    "CapturedStep",
+    "captured_train_step",
     "capture_blockers",
     "make_optimizer_capturable",
 ]
@@ -125,39 +126,60 @@ def _shape_key(batch):
     return tuple((tuple(t.shape), t.dtype) for t in _tensors(batch))
 
 
+def _clone_outputs(out):
+    if torch.is_tensor(out):
+        return out.detach().clone()
+    if isinstance(out, dict):
+        return {k: _clone_outputs(v) for k, v in out.items()}
+    return out
+
+
 class _Graph:
     """One captured step and its static input and output tensors."""
 
-    def __init__(self, graph, static_batch, loss, y_pred):
+    def __init__(self, graph, static_batch, outputs):
         self.graph = graph
         self.inputs = _tensors(static_batch)
-        self.loss, self.y_pred = loss, y_pred
+        self.outputs = outputs
 
     def __call__(self, batch):
         for static, new in zip(self.inputs, _tensors(batch), strict=True):
             static.copy_(new, non_blocking=True)
         self.graph.replay()
-        return {"loss": self.loss.detach().clone(), "y_pred": self.y_pred}
+        return _clone_outputs(self.outputs)
 
 
-class CapturedTrainStep:
-    """A net's training step, replayed from CUDA graphs.
+class CapturedStep:
+    """A training step replayed from CUDA graphs, one per batch shape.
 
     Parameters
     ----------
-    net : CostSensitiveNetClassifier
-        Initialised, on CUDA, with an optimiser created ``capturable``.
     eager_step : callable
-        ``eager_step(batch, **fit_params) -> {"loss": ..., "y_pred": ...}``,
-        the net's eager step (zero grad, forward, loss, backward, step).
+        ``eager_step(batch, **fit_params)``: the whole step run eagerly;
+        returns a tensor or a dict of tensors (the loss, ...).
+    capture_step : callable, default=None
+        What is recorded: ``capture_step(static_batch)`` with the same result
+        as ``eager_step`` (None: ``eager_step`` itself).
+    before_capture : callable, default=None
+        Called before each capture and after a failed one (e.g. to set the
+        gradients to None, so that the graph allocates its own).
     required : bool, default=False
         Raise instead of falling back to eager steps when a capture fails.
     warmup : int, default=3
         Eager steps of the first batch shape before its capture.
     """
 
-    def __init__(self, net, eager_step, required=False, warmup=3):
-        self.net, self.eager_step = net, eager_step
+    def __init__(
+        self,
+        eager_step,
+        capture_step=None,
+        before_capture=None,
+        required=False,
+        warmup=3,
+    ):
+        self.eager_step = eager_step
+        self.capture_step = eager_step if capture_step is None else capture_step
+        self.before_capture = before_capture or (lambda: None)
         self.required, self.warmup = required, warmup
         self.graphs, self.seen = {}, {}
         self.disabled = False
@@ -196,16 +218,12 @@ class CapturedTrainStep:
         return step
 
     def _capture(self, batch):
-        net = self.net
         static_batch = _clone(batch)
-        for opt in _optimizers(net):
-            opt.zero_grad(set_to_none=True)
+        self.before_capture()
         graph = torch.cuda.CUDAGraph()
         try:
             with torch.cuda.graph(graph):
-                step = net.train_step_single(static_batch)
-                for opt in _optimizers(net):
-                    opt.step()
+                outputs = self.capture_step(static_batch)
         except Exception as exc:
             if self.required:
                 raise RuntimeError(
@@ -218,14 +236,34 @@ class CapturedTrainStep:
                 f"({type(exc).__name__}: {exc}); this fit goes on with eager "
                 "steps. Set cuda_graph=False to skip the attempt.",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             self.disabled = True
             torch.cuda.synchronize()
-            for opt in _optimizers(net):
-                opt.zero_grad(set_to_none=True)
+            self.before_capture()
             return None
-        return _Graph(graph, static_batch, step["loss"], step["y_pred"])
+        return _Graph(graph, static_batch, outputs)
+
+
+def captured_train_step(net, required=False):
+    """The training step of one initialised net on CUDA, as a :class:`CapturedStep`.
+
+    The net's optimisers must have been created ``capturable``
+    (:func:`make_optimizer_capturable`).
+    """
+    optimizers = _optimizers(net)
+
+    def no_grads():
+        for opt in optimizers:
+            opt.zero_grad(set_to_none=True)
+
+    def step(batch):
+        out = net.train_step_single(batch)
+        for opt in optimizers:
+            opt.step()
+        return out
+
+    return CapturedStep(net._eager_train_step, step, no_grads, required=required)
 
 
 def make_optimizer_capturable(net):

@@ -29,8 +29,8 @@ from skorch.utils import TeeGenerator
 
 from . import losses as L
 from ._capture import (
-    CapturedTrainStep,
     capture_blockers,
+    captured_train_step,
     make_optimizer_capturable,
 )
 from ._iterator import (
@@ -117,6 +117,15 @@ def _sorted_classes(classes):
             f"classes must list each label once, got {classes!r}."
         )
     return found
+
+
+def _nbytes(array, itemsize):
+    """Bytes a fit's tensor of ``array`` takes (CSR arrays for sparse ones)."""
+    if array is None:
+        return 0
+    if hasattr(array, "nnz"):  # scipy sparse: values, column indices, row pointers
+        return array.nnz * (itemsize + 8) + (array.shape[0] + 1) * 8
+    return np.asarray(array).size * itemsize
 
 
 def _converged(curve, tol, n_iter_no_change):
@@ -261,6 +270,14 @@ array-like or None, default=None
         Print one line per epoch when positive.
     progress_bar : bool, default=False
         Show a tqdm progress bar over epochs.
+    criterion, iterator_train, iterator_valid, dataset, train_split, \
+predict_nonlinearity : object
+        skorch parameters that sklimb sets itself (the criterion is built from
+        ``loss``, batches come from device-resident tensors, the validation
+        split from ``early_stopping``); they are listed for ``get_params``
+        and must keep these values.
+    classes, use_caching, torch_load_kwargs, compile : object
+        skorch parameters with skorch's meaning and defaults.
     **kwargs
         Other skorch parameters (``module__*``, ``optimizer__*``, ...).
 
@@ -484,6 +501,9 @@ array-like or None, default=None
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.non_deterministic = self.random_state is None
+        # Sparse X stays sparse on the device; batches are densified one at a
+        # time (sklimb._iterator.SparseRows).
+        tags.input_tags.sparse = True
         return tags
 
     def __sklearn_is_fitted__(self):
@@ -498,7 +518,7 @@ array-like or None, default=None
         arrays = (X, y, sample_weight, sample_cost)
         dtypes = (torch.float32, torch.long, torch.float32, torch.float32)
         nbytes = sum(
-            0 if a is None else np.asarray(a).size * (8 if t is torch.long else 4)
+            _nbytes(a, 8 if t is torch.long else 4)
             for a, t in zip(arrays, dtypes, strict=True)
         )
         storage = storage_device(nbytes, self.device)
@@ -510,14 +530,23 @@ array-like or None, default=None
 
     def _validate_X(self, X):
         check_not_skorch_input(X)
-        X = validate_data(self, X, reset=False, dtype=(np.float32, np.float64))
+        X = validate_data(
+            self, X, reset=False, dtype=(np.float32, np.float64), accept_sparse="csr"
+        )
         check_input_shape(self.input_shape, X.shape[1])
         check_float32_range(X)
         return X
 
     def _training_dataset(self, X, y, sample_weight, sample_cost, classes, reset):
         check_not_skorch_input(X)
-        X, y = validate_data(self, X, y, reset=reset, dtype=(np.float32, np.float64))
+        X, y = validate_data(
+            self,
+            X,
+            y,
+            reset=reset,
+            dtype=(np.float32, np.float64),
+            accept_sparse="csr",
+        )
         check_input_shape(self.input_shape, X.shape[1])
         check_float32_range(X)
         check_classification_targets(y)
@@ -729,8 +758,8 @@ array-like or None, default=None
             return
         blockers = capture_blockers(self)
         if not blockers:
-            self._captured_step = CapturedTrainStep(
-                self, self._eager_train_step, required=self.cuda_graph is True
+            self._captured_step = captured_train_step(
+                self, required=self.cuda_graph is True
             )
         elif self.cuda_graph is True and str(self.device).startswith("cuda"):
             raise ValueError(
@@ -935,11 +964,6 @@ array-like or None, default=None
     def _end_fit(self, interrupted, epochs_before):
         # What a fit records and reports once its epochs are over; also called
         # by sklimb._batched for nets trained together.
-        return self._end_fit(interrupted, epochs_before)
-
-    def _end_fit(self, interrupted, epochs_before):
-        # What a fit records and reports once its epochs are over; also called
-        # by sklimb._batched for nets trained together.
         self.interrupted_ = interrupted
         self._set_training_record()
         epochs_run = self.n_iter_ - epochs_before
@@ -1031,13 +1055,28 @@ array-like or None, default=None
         """Train for ``max_epochs`` more epochs without re-initialising.
 
         Each call trains ``max_epochs`` epochs (``MLPClassifier.partial_fit``
-        trains one): set ``max_epochs=1`` for one epoch per call. Parameters
-        are those of :meth:`fit`; ``classes`` lists all labels on the first
-        call when ``y`` may lack some.
+        trains one): set ``max_epochs=1`` for one epoch per call.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data, as in :meth:`fit`.
+        y : array-like of shape (n_samples,)
+            Class labels.
+        classes : array-like of shape (n_classes,), default=None
+            All the labels, needed on the first call when ``y`` may lack
+            some of them.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights multiplying each sample's loss.
+        sample_cost : array-like of shape (n_samples, n_classes), default=None
+            Per-sample cost of predicting each class, as in :meth:`fit`.
+        **fit_params
+            Passed to the module's ``forward``.
 
         Returns
         -------
         self : object
+            The estimator, trained further.
         """
         reset = not self.__sklearn_is_fitted__()
         return self._fit(
@@ -1063,24 +1102,30 @@ array-like or None, default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
         proba : ndarray of shape (n_samples, n_classes), float64
+            Probability of each class, in the order of ``classes_``.
         """
         return torch.softmax(self._logits(X), dim=-1).numpy()
 
     def predict_log_proba(self, X):
-        """Log of the class probabilities, computed from the logits
-        (``log_softmax``, finite where ``predict_proba`` rounds to 0).
+        """Log of the class probabilities, computed from the logits.
+
+        ``log_softmax`` of the logits: finite where ``predict_proba`` rounds
+        to 0.
 
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
         log_proba : ndarray of shape (n_samples, n_classes), float64
+            Log-probability of each class, in the order of ``classes_``.
         """
         return torch.log_softmax(self._logits(X), dim=-1).numpy()
 
