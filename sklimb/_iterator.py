@@ -14,6 +14,7 @@ import torch
 __all__ = [
     "DeviceDataset",
     "BatchIterator",
+    "SparseRows",
     "sampling_probabilities",
     "storage_device",
     "to_storage",
@@ -47,14 +48,101 @@ def storage_device(nbytes, device):
     return device if nbytes <= DEVICE_MEMORY_SHARE * free else torch.device("cpu")
 
 
+class SparseRows:
+    """A CSR matrix on a torch device whose rows are gathered dense.
+
+    Sparse inputs (e.g. one-hot encoded categories) stay sparse on the
+    device; indexing rows returns them as a dense float tensor, so that only
+    one batch at a time is ever dense.
+
+    Parameters
+    ----------
+    crow, col, values : Tensor
+        The CSR arrays (``indptr``, ``indices``, ``data``).
+    shape : tuple of (int, int)
+    """
+
+    def __init__(self, crow, col, values, shape):
+        self.crow, self.col, self.values = crow, col, values
+        self.shape = tuple(shape)
+
+    @classmethod
+    def from_scipy(cls, matrix, dtype, device):
+        """Copy a scipy sparse matrix (converted to CSR) to ``device``."""
+        csr = matrix.tocsr()
+        csr.sort_indices()
+
+        def t(a, dt):
+            return torch.tensor(np.asarray(a), dtype=dt, device=device)
+
+        return cls(
+            t(csr.indptr, torch.long),
+            t(csr.indices, torch.long),
+            t(csr.data, dtype),
+            csr.shape,
+        )
+
+    @property
+    def device(self):
+        return self.values.device
+
+    def __len__(self):
+        return self.shape[0]
+
+    def _rows(self, idx):
+        if isinstance(idx, slice):
+            return torch.arange(*idx.indices(self.shape[0]), device=self.device)
+        idx = torch.as_tensor(idx, device=self.device)
+        return idx.reshape(-1) if idx.ndim else idx.reshape(1)
+
+    def _gather(self, rows):
+        # Positions of the stored entries of ``rows``, without a Python loop.
+        starts, ends = self.crow[rows], self.crow[rows + 1]
+        lengths = ends - starts
+        out_row = torch.repeat_interleave(
+            torch.arange(len(rows), device=self.device), lengths
+        )
+        first = torch.cumsum(lengths, 0) - lengths
+        pos = (
+            torch.arange(int(lengths.sum()), device=self.device)
+            - torch.repeat_interleave(first, lengths)
+            + torch.repeat_interleave(starts, lengths)
+        )
+        return out_row, pos
+
+    def __getitem__(self, idx):
+        rows = self._rows(idx)
+        out_row, pos = self._gather(rows)
+        dense = torch.zeros(
+            (len(rows), self.shape[1]), dtype=self.values.dtype, device=self.device
+        )
+        dense[out_row, self.col[pos]] = self.values[pos]
+        if not isinstance(idx, slice) and torch.as_tensor(idx).ndim == 0:
+            return dense[0]
+        return dense
+
+    def take(self, idx):
+        """The rows ``idx`` as a new :class:`SparseRows` (still sparse)."""
+        rows = self._rows(idx)
+        out_row, pos = self._gather(rows)
+        counts = torch.bincount(out_row, minlength=len(rows))
+        crow = torch.zeros(len(rows) + 1, dtype=torch.long, device=self.device)
+        crow[1:] = torch.cumsum(counts, 0)
+        shape = (len(rows), self.shape[1])
+        return SparseRows(crow, self.col[pos], self.values[pos], shape)
+
+
 def to_storage(array, dtype, storage, device):
     """A copy of ``array`` as a tensor on ``storage`` (pinned when streamed).
 
     The copy never shares the caller's memory, so read-only arrays (pandas
-    copy-on-write) need no warning.
+    copy-on-write) need no warning. A scipy sparse matrix becomes
+    :class:`SparseRows`.
     """
     if array is None:
         return None
+    if hasattr(array, "tocsr"):
+        return SparseRows.from_scipy(array, dtype, storage)
     tensor = torch.tensor(np.asarray(array), dtype=dtype, device=storage)
     if storage.type == "cpu" and torch.device(device).type == "cuda":
         tensor = tensor.pin_memory()
@@ -113,6 +201,8 @@ class DeviceDataset(torch.utils.data.Dataset):
         idx = torch.as_tensor(idx, dtype=torch.long, device=self.X.device)
 
         def take(t):
+            if isinstance(t, SparseRows):
+                return t.take(idx)
             return None if t is None else t[idx]
 
         return DeviceDataset(

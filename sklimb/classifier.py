@@ -187,6 +187,10 @@ class CostSensitiveNetClassifier(NeuralNetClassifier):
         the order of ``classes_`` (sorted labels); a dict
         ``{(true, predicted): cost}`` or a DataFrame indexed by labels is
         aligned to ``classes_``. None means 1 off the diagonal.
+        ``VotingClassifier``, ``StackingClassifier``, ``BaggingClassifier``
+        and ``cross_val_predict(method="predict_proba")`` fit the net on labels
+        re-encoded as ``0..K-1``: inside them, pass an array (re-encoding
+        keeps the sorted order), not labels.
     alpha : float, default=0.5
         Weight in [0, 1] of the bilinear term: ``(1 - alpha) * CE + alpha * L``.
     class_weight : {"balanced", "inverse_sqrt", "effective_number"}, dict, \

@@ -228,7 +228,7 @@ def penalty_matrix_from_pairs(pairs, classes, default=0.0):
             if label not in position:
                 raise ValueError(
                     f"Unknown label {label!r} in pairs; known classes are "
-                    f"{classes.tolist()}."
+                    f"{classes.tolist()}.{_reencoding_hint(classes)}"
                 )
             cell.append(position[label])
         cell = tuple(cell)
@@ -356,6 +356,23 @@ def _check_no_labels(labels, kind):
         )
 
 
+def _reencoding_hint(classes):
+    """Why labels may be unknown when the classes are ``0..K-1``."""
+    classes = np.asarray(classes)
+    if classes.dtype.kind not in "iu" or not np.array_equal(
+        classes, np.arange(len(classes))
+    ):
+        return ""
+    return (
+        " The classes are 0..K-1: a meta-estimator (VotingClassifier, "
+        "StackingClassifier, BaggingClassifier, cross_val_predict with "
+        "method='predict_proba') may have re-encoded the labels before fitting "
+        "this estimator, and costs given by label cannot be matched to them. "
+        "Give the costs as an array in the order of the sorted labels there: "
+        "re-encoding keeps that order."
+    )
+
+
 def _permutation(labels, classes, *, name):
     """Indices ``order`` such that ``labels[order]`` equals ``classes``."""
     labels = _check_classes(labels, name=name)
@@ -371,7 +388,7 @@ def _permutation(labels, classes, *, name):
             problems.append(f"unknown labels {unknown}")
         raise ValueError(
             f"{name} must be a permutation of classes {classes.tolist()}; "
-            f"got {' and '.join(problems)}."
+            f"got {' and '.join(problems)}.{_reencoding_hint(classes)}"
         )
     return np.array([position[label] for label in classes.tolist()])
 

@@ -863,3 +863,107 @@ def test_html_repr_marks_user_set_parameters_only():
     assert not any(name.startswith("callbacks__") for name in params)
     html = net._repr_html_()
     assert "callbacks__" not in html and "alpha" in html
+
+
+@pytest.mark.parametrize("fmt", ["csr", "csc", "coo"])
+def test_sparse_X_trains_like_dense(fmt, small):
+    import scipy.sparse as sp
+
+    X, y = small
+    params = {**FAST, "early_stopping": True, "max_epochs": 2}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dense = CostSensitiveNetClassifier(**params).fit(X, y)
+        sparse = CostSensitiveNetClassifier(**params)
+        sparse.fit(sp.csr_matrix(X).asformat(fmt), y)
+    np.testing.assert_allclose(
+        sparse.predict_proba(sp.csr_matrix(X).asformat(fmt)),
+        dense.predict_proba(X),
+        atol=1e-6,
+    )
+
+
+def test_sparse_one_hot_pipeline():
+    # OneHotEncoder's default output is a sparse matrix; it reaches the net as
+    # one, and the net keeps it sparse on the device.
+    import scipy.sparse as sp
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    rng = np.random.default_rng(0)
+    X = rng.integers(0, 20, size=(200, 6))
+    y = (X[:, 0] % 3 == 0).astype(int) + (X[:, 1] > 10)
+    encoder = OneHotEncoder(handle_unknown="ignore")
+    assert sp.issparse(encoder.fit_transform(X))
+    seen = []
+
+    class Spy(CostSensitiveNetClassifier):
+        def _dataset(self, X, *args, **kwargs):
+            seen.append(type(X).__name__)
+            return super()._dataset(X, *args, **kwargs)
+
+    pipe = make_pipeline(encoder, Spy(**{**FAST, "max_epochs": 20, "lr": 0.01}))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pipe.fit(X, y)
+    assert seen[0] == "csr_matrix" or seen[0] == "csr_array"
+    assert pipe.score(X, y) > 0.9
+
+
+# --------------------------------------------------------------------------
+# costs inside meta-estimators that re-encode the labels (issue 11)
+# --------------------------------------------------------------------------
+def _reencoding_tools():
+    from sklearn.ensemble import (
+        BaggingClassifier,
+        StackingClassifier,
+        VotingClassifier,
+    )
+    from sklearn.linear_model import LogisticRegression
+
+    return {
+        "voting": lambda net: VotingClassifier([("net", net)], voting="soft"),
+        "stacking": lambda net: StackingClassifier(
+            [("net", net)], final_estimator=LogisticRegression(), cv=2
+        ),
+        "bagging": lambda net: BaggingClassifier(net, n_estimators=1, random_state=0),
+    }
+
+
+@pytest.mark.parametrize("tool", ["voting", "stacking", "bagging", "cross_val_predict"])
+def test_array_costs_land_in_the_right_cells_inside_reencoding_tools(tool, small):
+    from sklearn.model_selection import cross_val_predict
+
+    X, y = small
+    labels = np.array([10, 20, 30])
+    y = labels[y % 3]  # labels {10, 20, 30}: the tools fit on {0, 1, 2}
+    A = np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 50.0], [4.0, 5.0, 0.0]])
+    net = BilinearNetClassifier(penalty_matrix=A, **{**FAST, "max_epochs": 1})
+    fitted = []
+
+    class Record(BilinearNetClassifier):
+        def fit(self, X, y, **kwargs):
+            fitted.append(self)
+            return super().fit(X, y, **kwargs)
+
+    net = Record(**net.get_params())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if tool == "cross_val_predict":
+            cross_val_predict(net, X, y, cv=2, method="predict_proba")
+        else:
+            _reencoding_tools()[tool](net).fit(X, y)
+    assert fitted
+    for inner in fitted:
+        # Whatever labels the tool used, cell (i, j) is the cost of
+        # (labels[i], labels[j]), as the array says.
+        assert len(inner.classes_) == 3
+        np.testing.assert_array_equal(inner.penalty_matrix_, A)
+
+
+def test_label_keyed_costs_inside_a_reencoding_tool_explain_the_fix(small):
+    X, y = small
+    y = np.array(["a", "b", "c"])[y % 3]
+    net = BilinearNetClassifier(penalty_matrix={("c", "b"): 50.0}, **FAST)
+    with pytest.raises(ValueError, match="re-encoded the labels.*as an array"):
+        _reencoding_tools()["voting"](net).fit(X, y)

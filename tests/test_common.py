@@ -23,6 +23,10 @@ EXPECTED_FAILED = {
         "mini-batch training: repeating a row changes the batches, so weights "
         "equal repetition only with batch_size=-1 (tested in test_classifier)"
     ),
+    "check_sample_weight_equivalence_on_sparse_data": (
+        "mini-batch training, as for dense data (sparse X is trained exactly "
+        "like its dense copy: tested in test_classifier)"
+    ),
 }
 
 
