@@ -83,6 +83,9 @@ numpydoc_validation_checks = {
     "RT02",
 }
 numpydoc_validation_exclude = {
+    # Module constants (DATASETS, CLASS_WEIGHT_RULES, ...): numpydoc checks the
+    # docstring of their type (tuple, dict), not their ``#:`` comment.
+    r"\.[A-Z][A-Z0-9_]+$",
     # Written by skorch and scikit-learn, not by us: the inherited parts of
     # the estimator API (get_params, set_params, score, set_*_request).
     r"\.get_params$",

@@ -274,14 +274,14 @@ array-like or None, default=None
         Print one line per epoch when positive.
     progress_bar : bool, default=False
         Show a tqdm progress bar over epochs.
-    criterion, iterator_train, iterator_valid, dataset, train_split, \
-predict_nonlinearity : object
-        skorch parameters that sklimb sets itself (the criterion is built from
-        ``loss``, batches come from device-resident tensors, the validation
-        split from ``early_stopping``); they are listed for ``get_params``
-        and must keep these values.
-    classes, use_caching, torch_load_kwargs, compile : object
-        skorch parameters with skorch's meaning and defaults.
+    criterion, train_split, classes, iterator_train, iterator_valid, dataset, \
+predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
+        Parameters of skorch's ``NeuralNet``, listed for ``get_params``.
+        sklimb sets ``criterion`` (built from ``loss``), ``train_split``
+        (from ``early_stopping``), ``iterator_train``, ``iterator_valid`` and
+        ``dataset`` (device-resident batches) and ``predict_nonlinearity``
+        itself, and they must keep these values; the others have skorch's
+        meaning and defaults.
     **kwargs
         Other skorch parameters (``module__*``, ``optimizer__*``, ...).
 

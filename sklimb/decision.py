@@ -148,6 +148,7 @@ DataFrame, default=None
         Returns
         -------
         self : object
+            The fitted meta-estimator.
         """
         estimator = clone(self.estimator)
         if _routing_enabled():
@@ -198,6 +199,7 @@ DataFrame, default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input data.
 
         Returns
         -------
@@ -213,6 +215,7 @@ DataFrame, default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input data.
         sample_cost : array-like of shape (n_samples, n_classes, n_classes), \
 default=None
             One cost matrix per example, used in place of ``cost_matrix_``
@@ -236,6 +239,7 @@ default=None
         Parameters
         ----------
         X : array-like of shape (n_samples, n_features)
+            Input data.
         sample_cost : array-like of shape (n_samples, n_classes, n_classes), \
 default=None
             One cost matrix per example, used in place of ``cost_matrix_``

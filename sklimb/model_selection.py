@@ -432,8 +432,10 @@ class BatchedGridSearchCV(_BatchedSearchMixin, GridSearchCV):
         A sklimb net, or a scikit-learn or imbalanced-learn
         :class:`~sklearn.pipeline.Pipeline` ending in one.
     param_grid : dict or list of dicts
+        Parameter names mapped to lists of values to try, as in
+        :class:`~sklearn.model_selection.GridSearchCV`.
     scoring, n_jobs, refit, cv, verbose, pre_dispatch, error_score, \
-return_train_score
+return_train_score : object
         As in :class:`~sklearn.model_selection.GridSearchCV`; ``n_jobs``
         runs groups of candidates (and single candidates) in parallel.
 
@@ -445,7 +447,7 @@ scorer_, n_splits_, refit_time_, multimetric_
 
     See Also
     --------
-    BatchedRandomizedSearchCV
+    BatchedRandomizedSearchCV : The randomized search, batched the same way.
 """
         + _DOC_TAIL
         + """
@@ -481,8 +483,10 @@ class BatchedRandomizedSearchCV(_BatchedSearchMixin, RandomizedSearchCV):
         A sklimb net, or a scikit-learn or imbalanced-learn
         :class:`~sklearn.pipeline.Pipeline` ending in one.
     param_distributions : dict or list of dicts
+        Parameter names mapped to distributions or lists of values to sample,
+        as in :class:`~sklearn.model_selection.RandomizedSearchCV`.
     n_iter, scoring, n_jobs, refit, cv, verbose, pre_dispatch, random_state, \
-error_score, return_train_score
+error_score, return_train_score : object
         As in :class:`~sklearn.model_selection.RandomizedSearchCV`.
 
     Attributes
@@ -493,7 +497,7 @@ scorer_, n_splits_, refit_time_, multimetric_
 
     See Also
     --------
-    BatchedGridSearchCV
+    BatchedGridSearchCV : The exhaustive search, batched the same way.
 """
         + _DOC_TAIL
     )

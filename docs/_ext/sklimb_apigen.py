@@ -294,8 +294,27 @@ def inherit_parameters(app, what, name, obj, options, lines):
         return
 
 
+def document_constants(app, what, name, obj, options, lines):
+    """Give a sklimb constant its ``#:`` comment instead of its type's docstring.
+
+    The API index's summary table asks autodoc for the docstring of each
+    name; for a tuple constant that is the docstring of ``tuple``.
+    """
+    if what not in ("data", "attribute") or not name.startswith("sklimb."):
+        return
+    if inspect.isclass(obj) or callable(obj) or inspect.ismodule(obj):
+        return
+    type_doc = inspect.cleandoc(type(obj).__doc__ or "").splitlines()
+    if lines and [line.strip() for line in lines if line.strip()] != [
+        line.strip() for line in type_doc if line.strip()
+    ]:
+        return
+    lines[:] = _data_doc(name.rsplit(".", 1)[-1], obj) or ["A constant of sklimb."]
+
+
 def setup(app):
     app.connect("builder-inited", write_api)
+    app.connect("autodoc-process-docstring", document_constants, priority=400)
     app.connect("autodoc-process-docstring", strip_foreign_references, priority=400)
     app.connect("autodoc-process-docstring", inherit_parameters, priority=400)
     return {"parallel_read_safe": True, "parallel_write_safe": True}

@@ -76,6 +76,16 @@ ALIASES = {"fashion_mnist": "fashion-mnist", "fashionmnist": "fashion-mnist"}
 def normalize_name(name):
     """Lower-case a dataset name and resolve its :data:`ALIASES`.
 
+    Parameters
+    ----------
+    name : str
+        A dataset name or alias, in any case.
+
+    Returns
+    -------
+    name : str
+        The canonical name.
+
     Examples
     --------
     >>> from sklimb.datasets import normalize_name

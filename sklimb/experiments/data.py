@@ -26,7 +26,7 @@ _CACHE_SIZE = 4
 
 
 def available_sweep_datasets(data_dir=None):
-    """Datasets a sweep can run here without downloading anything.
+    """List the datasets a sweep can run here without downloading anything.
 
     Parameters
     ----------

@@ -207,12 +207,15 @@ def write_results_csv(rows, path):
 
 
 def atomic_write(path, content):
-    """Replace a file at once: write a temporary file in the same folder, force
-    it to disk, then ``os.replace`` it; a reader never sees half a file.
+    """Replace a file at once, so that a reader never sees half a file.
+
+    Writes a temporary file in the same folder, forces it to disk, then
+    ``os.replace``-s it.
 
     Parameters
     ----------
     path : str or path-like
+        The file to write.
     content : str or callable
         The text, or ``content(tmp_path)`` that writes the temporary file
         (e.g. a figure's ``savefig``).
@@ -220,6 +223,7 @@ def atomic_write(path, content):
     Returns
     -------
     path : pathlib.Path
+        The file written.
     """
     path = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

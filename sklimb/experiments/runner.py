@@ -305,6 +305,7 @@ def run_sweep(
     Returns
     -------
     result : SweepResult
+        What was planned, skipped, run and written.
 
     Raises
     ------
