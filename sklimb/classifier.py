@@ -809,6 +809,7 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
                 "on_grad_computed",
                 named_parameters=TeeGenerator(self.get_all_learnable_params()),
                 batch=batch,
+                training=True,  # as skorch's train_step passes it
             )
         for opt in optimizers:
             opt.step()

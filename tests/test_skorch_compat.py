@@ -84,3 +84,41 @@ def test_fit_loop_reporting_interrupt_on_an_initialised_net():
     assert fit_loop_reporting_interrupt(net, dataset) is False
     with pytest.raises(TypeError):
         fit_loop_reporting_interrupt(net, dataset, bogus=1)
+
+
+def test_callbacks_get_the_arguments_skorch_passes():
+    # on_grad_computed receives what skorch's own train_step gives it.
+    import torch
+
+    X = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)
+    y = np.arange(30) % 2
+
+    class Record(Callback):
+        def __init__(self):
+            self.calls = []
+
+        def on_grad_computed(self, net, named_parameters, **kwargs):
+            self.calls.append(sorted(kwargs))
+
+    mine, theirs = Record(), Record()
+    CostSensitiveNetClassifier(
+        max_epochs=1, batch_size=30, device="cpu", callbacks=[("r", mine)]
+    ).fit(X, y)
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = torch.nn.Linear(3, 2)
+
+        def forward(self, x):
+            return torch.log_softmax(self.lin(x), dim=-1)
+
+    NeuralNetClassifier(
+        Net,
+        max_epochs=1,
+        batch_size=30,
+        train_split=None,
+        verbose=0,
+        callbacks=[("r", theirs)],
+    ).fit(X, y)
+    assert mine.calls == theirs.calls == [["batch", "training"]]
