@@ -36,7 +36,6 @@ Same seeds give the same networks as sequential fits up to float rounding
 sequential fits only in distribution.
 """
 
-import math
 import warnings
 
 import numpy as np
@@ -45,6 +44,7 @@ from skorch.callbacks import Callback
 from torch.func import functional_call, vmap
 
 from . import losses as L
+from ._capture import CapturedStep
 from ._rng import seeded_global_rng
 
 __all__ = ["BatchedFallbackWarning", "PER_NETWORK", "fit_batched", "group_estimators"]
@@ -269,7 +269,9 @@ class _StackedAdam:
         )
         self.exp_avg = torch.zeros_like(self.lr)
         self.exp_avg_sq = torch.zeros_like(self.lr)
-        self.t = 0
+        # The step count lives on the device (float64), as in torch's
+        # capturable Adam: a step replayed from a CUDA graph still counts.
+        self.t = torch.zeros((), dtype=torch.float64, device=self.lr.device)
 
     @torch.no_grad()
     def step(self, param, grad):
@@ -280,15 +282,15 @@ class _StackedAdam:
             grad = grad.add(param * self.wd)
         self.exp_avg.lerp_(grad, 1 - self.beta1)
         self.exp_avg_sq.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
-        bc1 = 1 - self.beta1**self.t
-        bc2_sqrt = math.sqrt(1 - self.beta2**self.t)
+        bc1 = 1 - torch.pow(self.beta1, self.t)
+        bc2_sqrt = torch.sqrt(1 - torch.pow(self.beta2, self.t))
         denom = (self.exp_avg_sq.sqrt() / bc2_sqrt).add_(self.eps)
         # torch.optim.Adam: param += (-lr / bc1) * exp_avg / denom.
         param.add_(self.exp_avg / denom * (self.lr * (-1 / bc1)))
 
     def state(self, view):
         return {
-            "step": torch.tensor(float(self.t)),
+            "step": self.t.detach().float().clone(),
             "exp_avg": view(self.exp_avg),
             "exp_avg_sq": view(self.exp_avg_sq),
         }
@@ -540,21 +542,28 @@ def _train_group(group, errors, index):
     ests, dataset = group.ests, group.dataset
     iterators = [e.get_iterator(dataset, training=True) for e in ests]
     n, bs = len(dataset), iterators[0].batch_size
-    device = dataset.X.device
+    device = dataset.X.device  # where the rows are gathered
     sizes = [min(bs, n - s) for s in range(0, n, bs)]
+    step = group.step
+    option = ests[0].cuda_graph
+    if dataset.device.type == "cuda" and not dataset.streamed and option is not False:
+        # The whole group's step (vmapped forward and loss, backward, stacked
+        # optimiser update) as one CUDA graph per batch shape.
+        step = CapturedStep(group.step, required=option is True)
     failed = [False] * len(ests)
     epoch_kwargs = {"dataset_train": dataset, "dataset_valid": None}
     for e in ests:
         e.notify("on_train_begin", X=dataset, y=None)
     seed = ests[0]._fit_seed
-    devices = [device.index or 0] if device.type == "cuda" else []
+    net_device = dataset.device
+    devices = [net_device.index or 0] if net_device.type == "cuda" else []
     with seeded_global_rng(seed, devices):
         for _epoch in range(ests[0].max_epochs):
             for k, e in enumerate(ests):
                 if not failed[k]:
                     e.notify("on_epoch_begin", **epoch_kwargs)
             orders = torch.stack([it._order() for it in iterators]).to(device)
-            batch_losses = [group.step(orders[:, s : s + bs]) for s in range(0, n, bs)]
+            batch_losses = [step(orders[:, s : s + bs]) for s in range(0, n, bs)]
             batch_losses = torch.stack(batch_losses, dim=1).tolist()
             for k, e in enumerate(ests):
                 if failed[k]:
@@ -579,6 +588,7 @@ def _train_group(group, errors, index):
             e.initialized_ = False
             continue
         e.notify("on_train_end", X=dataset, y=None)
+        e.cuda_graph_ = step.n_graphs if isinstance(step, CapturedStep) else 0
         # What fit records and reports after its loop (n_iter_, loss_curve_,
         # the convergence warning, ...).
         e._end_fit(False, 0)

@@ -271,3 +271,63 @@ def test_data_too_large_for_the_gpu_streams_from_pinned_memory(digits, monkeypat
     assert all(ds.X.device.type == "cpu" and ds.X.is_pinned() for ds in datasets)
     assert next(clf.module_.parameters()).is_cuda
     np.testing.assert_allclose(proba, expected, atol=1e-4)
+
+
+# ---------------------------------------------------------------------------
+# batched training (sklimb._batched) on CUDA: the group's step captured
+# ---------------------------------------------------------------------------
+def _batched_nets(cuda_graph, **kw):
+    A = random_mask(10, 30, random_state=0)
+    return [
+        BilinearNetClassifier(
+            penalty_matrix=A,
+            alpha=alpha,
+            device="cuda",
+            max_epochs=3,
+            random_state=seed,
+            cuda_graph=cuda_graph,
+            **kw,
+        )
+        for alpha, seed in ((0.0, 0), (0.5, 1), (0.9, 2), (0.99, 3))
+    ]
+
+
+@pytest.mark.parametrize("optimizer", [torch.optim.Adam, torch.optim.SGD])
+def test_batched_group_captured_equals_eager_and_sequential(digits, optimizer):
+    from sklimb._batched import fit_batched
+
+    X, y = digits
+    captured = _batched_nets("auto", optimizer=optimizer)
+    eager = _batched_nets(False, optimizer=optimizer)
+    assert fit_batched(captured, X, y) == [None] * 4
+    assert fit_batched(eager, X, y) == [None] * 4
+    sequential = [net.fit(X, y) for net in _batched_nets(False, optimizer=optimizer)]
+    for c, e, s in zip(captured, eager, sequential, strict=True):
+        assert c.cuda_graph_ == 2 and e.cuda_graph_ == 0
+        np.testing.assert_allclose(c.predict_proba(X), e.predict_proba(X), atol=1e-4)
+        np.testing.assert_allclose(c.predict_proba(X), s.predict_proba(X), atol=1e-4)
+        np.testing.assert_allclose(
+            c.history[:, "train_loss"], s.history[:, "train_loss"], rtol=1e-4
+        )
+
+
+def test_batched_cnn_with_dropout_on_cuda_learns(digits):
+    from sklimb._batched import fit_batched
+
+    X, y = digits
+    nets = [
+        CostSensitiveNetClassifier(
+            module=MNISTConvNet,
+            input_shape=(1, 8, 8),
+            device="cuda",
+            max_epochs=8,
+            random_state=seed,
+        )
+        for seed in range(4)
+    ]
+    assert fit_batched(nets, X, y) == [None] * 4
+    scores = [net.score(X, y) for net in nets]
+    assert all(net.cuda_graph_ == 2 for net in nets)
+    assert min(scores) > 0.9
+    # Warm start after a batched fit: the optimiser state written back works.
+    nets[0].set_params(warm_start=True, max_epochs=1).fit(X, y)
