@@ -20,6 +20,9 @@ examples:
   sklimb-replicate --datasets fashion-mnist --mask-sizes 10 30 50 --reps 3 \\
       --epochs 5 --train-size 10000 --out runs/fashion
       a reduced Fashion-MNIST run with the paper's CNN
+  sklimb-replicate --datasets mnist --device cuda --dask-scheduler \\
+      tcp://10.0.0.1:8786 --out runs/mnist
+      the fits on the GPU workers of a Dask cluster (docs: Scaling out)
 
 Running the same command again resumes an interrupted sweep: the fits already
 in OUT/results.jsonl are skipped. Outputs in OUT: results.jsonl and
@@ -149,6 +152,20 @@ def build_parser():
         help="fits trained in parallel processes (default: 1; -1 for all cores)",
     )
     run.add_argument(
+        "--backend",
+        choices=("loky", "dask"),
+        help="where fits run: 'loky' processes on this machine, or Dask workers "
+        "(those of --dask-scheduler, else a local cluster of --jobs "
+        "single-threaded worker processes); needs sklimb[dask] "
+        "(default: dask with --dask-scheduler, else loky)",
+    )
+    run.add_argument(
+        "--dask-scheduler",
+        metavar="ADDRESS",
+        help="address of a running Dask scheduler (tcp://host:8786) whose "
+        "workers train the fits; results are written here as usual",
+    )
+    run.add_argument(
         "--threads",
         type=int,
         default=1,
@@ -242,6 +259,9 @@ def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
     config = _config_from_args(args, parser)
+    backend = args.backend or ("dask" if args.dask_scheduler else "loky")
+    if args.dask_scheduler and backend != "dask":
+        parser.error("--dask-scheduler needs --backend dask")
     command = "sklimb-replicate " + shlex.join(
         sys.argv[1:] if argv is None else list(argv)
     )
@@ -253,6 +273,8 @@ def main(argv=None):
             args.out,
             jobs=args.jobs,
             threads=args.threads or None,
+            backend=backend,
+            scheduler=args.dask_scheduler,
             batch=not args.no_batch,
             progress=not args.no_progress,
             plots=not args.no_plots,

@@ -14,7 +14,7 @@ import sys
 import time
 import traceback
 import warnings
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -263,6 +263,8 @@ def run_sweep(
     *,
     jobs=1,
     threads=1,
+    backend="loky",
+    scheduler=None,
     batch=True,
     progress=True,
     plots=True,
@@ -282,16 +284,32 @@ def run_sweep(
         base seed).
     jobs : int, default=1
         Fits trained in parallel (joblib's loky processes); the results file
-        is written by this process only. ``-1`` uses all cores.
+        is written by this process only. ``-1`` uses all cores. With
+        ``backend="dask"`` the Dask workers' threads set how many fits run at
+        once, and ``jobs`` is the number of workers of the
+        :class:`~dask.distributed.LocalCluster` started when there is no
+        scheduler (``-1``: one per core).
     threads : int or None, default=1
         Torch CPU threads per fit. One thread is the fastest for these small
         networks on a busy machine (more threads than free cores slow torch
         down many times); None leaves torch's setting unchanged.
+    backend : {"loky", "dask"}, default="loky"
+        Where the fits run. ``"dask"`` sends every fit or batched group (even
+        with ``jobs=1``) to Dask workers through joblib's dask backend: those of
+        ``scheduler``, else of the current :class:`~dask.distributed.Client`,
+        else of a new local cluster (one single-threaded worker process per
+        job). Rows, results file and resuming are the same; the workers must
+        see the datasets at ``config.data_dir``. Needs ``dask[distributed]``
+        (``pip install "sklimb[dask]"``).
+    scheduler : str, default=None
+        Address of a running Dask scheduler (``"tcp://host:8786"``), for
+        ``backend="dask"``.
     batch : bool, default=True
         Train each (dataset, repetition)'s fits of one loss together, as one
         batched fit (:mod:`sklimb._batched`): the same nets, seeds and
         results up to float rounding, in a fraction of the time. Results are
-        recorded when the group ends. False trains one fit at a time.
+        recorded when the group ends. False trains one fit at a time. With
+        ``backend="dask"`` each group (or fit) is one task.
     progress : bool, default=True
         Show a tqdm progress bar over fits, with its ETA.
     plots : bool, default=True
@@ -340,9 +358,14 @@ def run_sweep(
         raise ValueError(
             f"threads must be a positive integer or None, got {threads!r}."
         )
+    if backend not in ("loky", "dask"):
+        raise ValueError(f"backend must be 'loky' or 'dask', got {backend!r}.")
+    if scheduler is not None and backend != "dask":
+        raise ValueError("scheduler is only used with backend='dask'.")
     stream = sys.stderr if stream is None else stream
     start = time.perf_counter()
-    _check_device(config.device)
+    # With Dask, CUDA is needed on the workers, not necessarily here.
+    _check_device(config.device, cuda_here=backend != "dask")
     out_dir = _output_folder(out_dir)
     _check_run_info(out_dir / "run_info.json", config)
     log = ResultsLog(out_dir / "results.jsonl")
@@ -379,7 +402,9 @@ def run_sweep(
     )
     torch_threads = torch.get_num_threads()
     try:
-        for spec, row, error in _execute(todo, config, jobs, threads, batch):
+        for spec, row, error in _execute(
+            todo, config, jobs, threads, backend, scheduler, batch
+        ):
             if error is None:
                 log.append(row)
                 write_results_csv(log.rows, out_dir / "results.csv")
@@ -464,7 +489,7 @@ def _check_run_info(path, config):
         )
 
 
-def _check_device(device):
+def _check_device(device, cuda_here=True):
     import torch
 
     if device == "auto":
@@ -473,16 +498,20 @@ def _check_device(device):
         resolved = torch.device(device)
     except (RuntimeError, TypeError) as exc:
         raise ValueError(f"device {device!r} is not a torch device: {exc}") from None
-    if resolved.type == "cuda" and not torch.cuda.is_available():
+    if resolved.type == "cuda" and cuda_here and not torch.cuda.is_available():
         raise ValueError(
             f"device={device!r} but CUDA is not available here; use device='cpu' "
             "or 'auto'."
         )
 
 
-def _execute(todo, config, jobs, threads, batch=False):
+def _execute(todo, config, jobs, threads, backend="loky", scheduler=None, batch=False):
     """Yield ``(spec, row, error)`` as fits finish, in this process or in
-    joblib workers."""
+    joblib workers (loky processes or Dask workers)."""
+    if backend == "dask":
+        if todo:
+            yield from _execute_on_dask(todo, config, jobs, threads, scheduler, batch)
+        return
     if batch:
         yield from _execute_batched(todo, config, jobs, threads)
         return
@@ -501,10 +530,7 @@ def _execute(todo, config, jobs, threads, batch=False):
 def _execute_batched(todo, config, jobs, threads):
     """:func:`_execute` with each (dataset, repetition)'s fits trained as
     batched groups (one per loss, see :func:`sklimb._batched.fit_batched`)."""
-    groups = {}
-    for spec in todo:
-        groups.setdefault((spec.dataset, spec.rep), []).append(spec)
-    groups = list(groups.values())
+    groups = _batch_groups(todo)
     if jobs == 1 or len(groups) <= 1:
         for specs in groups:
             yield from _run_batch_guarded(specs, config, threads)
@@ -516,6 +542,73 @@ def _execute_batched(todo, config, jobs, threads):
         delayed(_run_batch_guarded)(specs, config, threads) for specs in groups
     ):
         yield from results
+
+
+def _batch_groups(todo):
+    """The fits of ``todo`` by (dataset, repetition), in plan order."""
+    groups = {}
+    for spec in todo:
+        groups.setdefault((spec.dataset, spec.rep), []).append(spec)
+    return list(groups.values())
+
+
+def _execute_on_dask(todo, config, jobs, threads, scheduler, batch):
+    """:func:`_execute` on Dask workers, through joblib's dask backend: one
+    task per fit, or per batched group with ``batch``."""
+    from joblib import Parallel, delayed, parallel_backend
+
+    if batch:
+        tasks = [
+            delayed(_run_batch_guarded)(specs, config, threads)
+            for specs in _batch_groups(todo)
+        ]
+    else:
+        tasks = [delayed(_run_fit_guarded)(spec, config, threads) for spec in todo]
+    with _dask_client(scheduler, jobs) as client:
+        with parallel_backend("dask", client=client):
+            parallel = Parallel(return_as="generator_unordered")
+        for result in parallel(tasks):
+            if batch:
+                yield from result
+            else:
+                yield result
+
+
+@contextmanager
+def _dask_client(scheduler, jobs):
+    """A :class:`~dask.distributed.Client` of ``scheduler``, else the current
+    client, else of a new local cluster of ``jobs`` single-threaded worker
+    processes; what is opened here is closed on exit."""
+    try:
+        from dask.distributed import Client, LocalCluster, default_client
+    except ImportError:
+        raise ImportError(
+            "backend='dask' needs dask.distributed: pip install 'sklimb[dask]' "
+            "(or 'dask[distributed]')."
+        ) from None
+    with ExitStack() as stack:
+        if scheduler is not None:
+            try:
+                client = Client(scheduler, set_as_default=False)
+            except OSError as exc:  # no scheduler there, or a timeout
+                raise ValueError(
+                    f"Cannot connect to the Dask scheduler at {scheduler!r}: {exc}"
+                ) from None
+            stack.enter_context(client)
+        else:
+            try:
+                client = default_client()
+            except ValueError:  # no client yet
+                cluster = stack.enter_context(
+                    LocalCluster(
+                        n_workers=jobs if jobs > 0 else None,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                    )
+                )
+                client = stack.enter_context(Client(cluster, set_as_default=False))
+        yield client
 
 
 def _check_settings(rows, config, plan):
