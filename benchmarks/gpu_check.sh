@@ -58,6 +58,6 @@ step bench_fit 300 "$PY" benchmarks/bench_fit.py --device "$DEVICE" "${FIT_ARGS[
 if [[ -f benchmarks/bench_sweep.py ]] && { ((!DRY)) ||
     "$PY" benchmarks/bench_sweep.py --help 2>/dev/null | grep -q -- --dry-run; }; then
     step bench_sweep 150 "$PY" benchmarks/bench_sweep.py --device "$DEVICE" \
-        "${SWEEP_ARGS[@]}" --json "$OUT/sweep.json"
+        "${SWEEP_ARGS[@]}" --out "$OUT/sweep.json"
 fi
 "$PY" benchmarks/gpu_summary.py summary "$OUT" | tee -a "$LOG"

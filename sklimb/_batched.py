@@ -87,6 +87,8 @@ _SHARED = frozenset(
         "warm_start",
         "early_stopping",
         "callbacks",
+        "cuda_graph",
+        "precision",
     }
 )
 _SHARED_PREFIXES = ("module__", "optimizer__", "criterion__")
@@ -99,6 +101,15 @@ _LOSS_TYPES = (
     L.ClassBalancedLoss,
     L.LDAMLoss,
 )
+
+
+#: Whether nets with convolutions are batched on the CPU. Off: the K-fold
+#: larger activations of the batched convolutions and poolings outgrow the
+#: CPU caches, and the paper's MNIST CNN trained about 2.5x slower batched
+#: than one net at a time on 2 cores (benchmarks/bench_sweep.py). On a GPU
+#: they are always batched.
+BATCH_CPU_CONVOLUTIONS = False
+_CONVOLUTIONS = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 
 
 class BatchedFallbackWarning(UserWarning):
@@ -374,6 +385,15 @@ def _structure(est):
     dev = {p.device for _, p in params} | {p.dtype for _, p in params}
     if len(dev) != 2:
         return "parameters on several devices or of several dtypes"
+    if (
+        not BATCH_CPU_CONVOLUTIONS
+        and params[0][1].device.type == "cpu"
+        and any(isinstance(m, _CONVOLUTIONS) for m in module.modules())
+    ):
+        return (
+            "convolutions on the CPU (there, a batch of K convolutional nets "
+            "trains slower than K nets one at a time; on a GPU it is faster)"
+        )
     return (
         type(module),
         tuple((n, tuple(p.shape), p.dtype, p.device) for n, p in params),
@@ -470,13 +490,23 @@ class _Group:
             self.extra_names,
         )
 
+        autocast = None
+        if est0.precision == "bfloat16":
+            device_type = self.flat.device.type
+            autocast = (device_type, torch.bfloat16)
+
         def one(params_k, tensors_k, x, target, *extra):
             if input_shape is not None:
                 # As CostSensitiveNetClassifier.infer does.
                 x = x.reshape(-1, *input_shape)
-            logits = functional_call(
-                module, dict(zip(names, params_k, strict=True)), (x,)
-            )
+            params = dict(zip(names, params_k, strict=True))
+            if autocast is None:
+                logits = functional_call(module, params, (x,))
+            else:
+                # As CostSensitiveNetClassifier.infer: forward in bfloat16,
+                # the loss in float32.
+                with torch.autocast(*autocast, cache_enabled=False):
+                    logits = functional_call(module, params, (x,)).float()
             return loss_call(
                 tensors_k, logits, target, dict(zip(extra_names, extra, strict=True))
             )

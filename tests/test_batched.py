@@ -13,6 +13,7 @@ from sklimb import (
     CostSensitiveNetClassifier,
     LogBilinearNetClassifier,
 )
+import sklimb._batched as batched
 from sklimb._batched import BatchedFallbackWarning, fit_batched, group_estimators
 from sklimb.modules import MLP, MNISTConvNet
 from sklimb.penalty import random_mask
@@ -127,8 +128,16 @@ def test_sample_weight_sample_cost_and_balanced_sampler(small):
     _compare(seq, bat, X)
 
 
-def test_cnn_with_input_shape(small):
+def test_cnn_with_input_shape(small, monkeypatch):
     X, y = small
+    # Convolutional nets are batched on a GPU only, unless asked.
+    with pytest.warns(BatchedFallbackWarning, match="convolutions on the CPU"):
+        fit_batched(
+            [LogBilinearNetClassifier(module=MNISTConvNet, input_shape=(1, 8, 8),
+                                      max_epochs=1, device="cpu") for _ in range(2)],
+            X, y,
+        )  # fmt: skip
+    monkeypatch.setattr(batched, "BATCH_CPU_CONVOLUTIONS", True)
 
     def make(seed):
         return LogBilinearNetClassifier(
@@ -299,7 +308,6 @@ def test_runner_batched_equals_one_at_a_time(tmp_path):
 
 
 def test_cli_batched_interrupt_keeps_finished_groups(tmp_path, monkeypatch, capsys):
-    import sklimb._batched as batched
     from sklimb.experiments import cli
 
     real, calls = batched.fit_batched, []
@@ -322,3 +330,15 @@ def test_cli_batched_interrupt_keeps_finished_groups(tmp_path, monkeypatch, caps
     monkeypatch.setattr(batched, "fit_batched", real)
     assert cli.main(args) == 0
     assert "2 fits run, 2 already done" in capsys.readouterr().out
+
+
+def test_capture_and_precision_options_are_batched_too(small):
+    X, y = small
+    for options in ({"cuda_graph": False}, {"precision": "bfloat16"}):
+        settings = [dict(COMMON, random_state=k, **options) for k in range(2)]
+        seq, bat = _fit_both(CostSensitiveNetClassifier, settings, X, y)
+        atol = 1e-4 if "cuda_graph" in options else 2e-2
+        for a, b in zip(seq, bat, strict=True):
+            np.testing.assert_allclose(
+                b.predict_proba(X), a.predict_proba(X), atol=atol
+            )
