@@ -47,7 +47,13 @@ from . import losses as L
 from ._capture import CapturedStep
 from ._rng import seeded_global_rng
 
-__all__ = ["BatchedFallbackWarning", "PER_NETWORK", "fit_batched", "group_estimators"]
+__all__ = [
+    "BatchedFallbackWarning",
+    "PER_NETWORK",
+    "fit_batched",
+    "fit_batched_each",
+    "group_estimators",
+]
 
 #: Parameters that may differ between the networks of one batched fit.
 PER_NETWORK = frozenset(
@@ -437,7 +443,7 @@ def _loss_call(template):
 class _Group:
     """K initialised nets of one structure, trained as one stacked model."""
 
-    def __init__(self, estimators, dataset):
+    def __init__(self, estimators, datasets):
         self.ests = estimators
         K = len(estimators)
         est0 = estimators[0]
@@ -477,12 +483,27 @@ class _Group:
             )
         groups = [e.optimizer_.param_groups[0] for e in estimators]
         self.optimizer = _OPTIMIZERS[type(est0.optimizer_)](groups, self.layout)
-        self.dataset = dataset
+        # Each net's training set; nets given the same data share one. With
+        # several (cross-validation folds), their rows are stacked and each
+        # net gathers its batches from its own.
+        self.datasets = datasets
+        self.dataset = dataset = datasets[0]
         self.extra_names = [
             name
             for name in ("sample_weight", "sample_cost")
             if getattr(dataset, name) is not None
         ]
+        unique = list({id(d): d for d in datasets}.values())
+        self.stacked = None
+        if len(unique) > 1:
+            position = {id(d): i for i, d in enumerate(unique)}
+            self.which = torch.tensor(
+                [position[id(d)] for d in datasets], device=dataset.X.device
+            )[:, None]
+            self.stacked = {
+                name: torch.stack([getattr(d, name) for d in unique])
+                for name in ("X", "y", *self.extra_names)
+            }
         loss_call = _loss_call(crit0)
         module, input_shape, extra_names = (
             self.module,
@@ -533,10 +554,20 @@ class _Group:
 
     def _loss(self, idx):
         ds = self.dataset
+        if self.stacked is None:
+
+            def rows(name):
+                return getattr(ds, name)[idx]
+
+        else:
+
+            def rows(name):
+                return self.stacked[name][self.which, idx]
+
         # _move copies the rows to the nets' device when the data are
         # streamed from (pinned) host memory, as the batch iterator does.
-        extra = [ds._move(getattr(ds, name)[idx]) for name in self.extra_names]
-        x, target = ds._move(ds.X[idx]), ds._move(ds.y[idx])
+        extra = [ds._move(rows(name)) for name in self.extra_names]
+        x, target = ds._move(rows("X")), ds._move(rows("y"))
         return self.losses(self.params, self.crit_tensors, x, target, *extra)
 
     def step(self, idx):
@@ -570,7 +601,10 @@ class _Group:
 def _train_group(group, errors, index):
     """Train a group's nets together; record per-net errors in ``errors``."""
     ests, dataset = group.ests, group.dataset
-    iterators = [e.get_iterator(dataset, training=True) for e in ests]
+    iterators = [
+        e.get_iterator(d, training=True)
+        for e, d in zip(ests, group.datasets, strict=True)
+    ]
     n, bs = len(dataset), iterators[0].batch_size
     device = dataset.X.device  # where the rows are gathered
     sizes = [min(bs, n - s) for s in range(0, n, bs)]
@@ -581,9 +615,9 @@ def _train_group(group, errors, index):
         # optimiser update) as one CUDA graph per batch shape.
         step = CapturedStep(group.step, required=option is True)
     failed = [False] * len(ests)
-    epoch_kwargs = {"dataset_train": dataset, "dataset_valid": None}
-    for e in ests:
-        e.notify("on_train_begin", X=dataset, y=None)
+    epoch_kwargs = [{"dataset_train": d, "dataset_valid": None} for d in group.datasets]
+    for e, d in zip(ests, group.datasets, strict=True):
+        e.notify("on_train_begin", X=d, y=None)
     seed = ests[0]._fit_seed
     net_device = dataset.device
     devices = [net_device.index or 0] if net_device.type == "cuda" else []
@@ -591,7 +625,7 @@ def _train_group(group, errors, index):
         for _epoch in range(ests[0].max_epochs):
             for k, e in enumerate(ests):
                 if not failed[k]:
-                    e.notify("on_epoch_begin", **epoch_kwargs)
+                    e.notify("on_epoch_begin", **epoch_kwargs[k])
             orders = torch.stack([it._order() for it in iterators]).to(device)
             batch_losses = [step(orders[:, s : s + bs]) for s in range(0, n, bs)]
             batch_losses = torch.stack(batch_losses, dim=1).tolist()
@@ -605,7 +639,7 @@ def _train_group(group, errors, index):
                         e.history.record_batch("train_batch_size", size)
                         e.notify("on_batch_end", batch=None, training=True)
                     e.history.record("train_batch_count", len(sizes))
-                    e.notify("on_epoch_end", **epoch_kwargs)
+                    e.notify("on_epoch_end", **epoch_kwargs[k])
                 except Exception as exc:  # noqa: BLE001 - e.g. the finite-loss guard
                     failed[k] = True
                     errors[index[k]] = exc
@@ -617,7 +651,7 @@ def _train_group(group, errors, index):
             # As fit does after an error: the weights must not be used.
             e.initialized_ = False
             continue
-        e.notify("on_train_end", X=dataset, y=None)
+        e.notify("on_train_end", X=group.datasets[k], y=None)
         e.cuda_graph_ = step.n_graphs if isinstance(step, CapturedStep) else 0
         # What fit records and reports after its loop (n_iter_, loss_curve_,
         # the convergence warning, ...).
@@ -682,6 +716,34 @@ def fit_batched(
     >>> nets[2].predict(X[:3]).shape
     (3,)
     """
+    data = [(X, y, sample_weight, sample_cost)] * len(estimators)
+    return _fit_each(estimators, data, raise_errors, fit_params)
+
+
+def fit_batched_each(estimators, data, *, raise_errors=True):
+    """Fit sklimb nets, each on its own data, training compatible ones together.
+
+    As :func:`fit_batched`, but each estimator has its own training data
+    (cross-validation folds, say): nets whose data have the same number of
+    rows (after dropping zero-weight rows) and features still train together,
+    each gathering its batches from its own rows.
+
+    Parameters
+    ----------
+    estimators : list of CostSensitiveNetClassifier
+    data : list of tuple
+        ``(X, y, sample_weight, sample_cost)`` of each estimator. Estimators
+        given the same ``X`` object share one copy of it on the device.
+    raise_errors : bool, default=True
+
+    Returns
+    -------
+    errors : list of (Exception or None)
+    """
+    return _fit_each(estimators, data, raise_errors, {})
+
+
+def _fit_each(estimators, data, raise_errors, fit_params):
     errors = [None] * len(estimators)
     groups, single = group_estimators(estimators)
     if fit_params:
@@ -695,10 +757,7 @@ def fit_batched(
         _fit_group(
             [estimators[i] for i in members],
             members,
-            X,
-            y,
-            sample_weight,
-            sample_cost,
+            [data[i] for i in members],
             errors,
             sequential,
         )
@@ -709,11 +768,11 @@ def fit_batched(
             f"{n} of {len(estimators)} networks could not be trained together and "
             f"were fitted one at a time: {'; '.join(sorted(reasons))}.",
             BatchedFallbackWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     for i in sorted(sequential):
         try:
-            _fit_one(estimators[i], X, y, sample_weight, sample_cost, fit_params)
+            _fit_one(estimators[i], *data[i], fit_params)
         except Exception as exc:  # noqa: BLE001 - returned or re-raised below
             errors[i] = exc
     if raise_errors:
@@ -723,10 +782,12 @@ def fit_batched(
     return errors
 
 
-def _fit_group(ests, members, X, y, sample_weight, sample_cost, errors, sequential):
+def _fit_group(ests, members, data, errors, sequential):
     """Initialise, sub-group by structure, and train one parameter group."""
     datasets, structures = {}, {}
-    for est, i in zip(ests, members, strict=True):
+    for est, i, (X, y, sample_weight, sample_cost) in zip(
+        ests, members, data, strict=True
+    ):
         try:
             dataset = _initialize(est, X, y, sample_weight, sample_cost)
         except Exception as exc:  # noqa: BLE001 - this estimator's own error
@@ -736,19 +797,28 @@ def _fit_group(ests, members, X, y, sample_weight, sample_cost, errors, sequenti
         if isinstance(structure, str):
             sequential[i] = structure
             continue
-        # Every net made the same dataset from the same data: keep one a group
-        # (the structure includes the device).
-        datasets.setdefault(structure, dataset)
-        structures.setdefault(structure, []).append((i, est))
-    for structure, subgroup in structures.items():
-        index = [i for i, _ in subgroup]
+        structure += (
+            len(dataset),
+            tuple(dataset.X.shape[1:]),
+            dataset.X.device,
+            tuple(
+                n
+                for n in ("sample_weight", "sample_cost")
+                if getattr(dataset, n) is not None
+            ),
+        )
+        # Nets given the same data made the same dataset: keep one (the
+        # structure includes the device).
+        dataset = datasets.setdefault((structure, id(X)), dataset)
+        structures.setdefault(structure, []).append((i, est, dataset))
+    for subgroup in structures.values():
+        index = [i for i, _, _ in subgroup]
         if len(subgroup) == 1:
             sequential[index[0]] = None
             continue
-        nets = [est for _, est in subgroup]
-        dataset = datasets[structure]
+        nets = [est for _, est, _ in subgroup]
         try:
-            group = _Group(nets, dataset)
+            group = _Group(nets, [d for _, _, d in subgroup])
             group.probe()
         except Exception as exc:  # noqa: BLE001 - vmap or functional_call failed
             reason = f"{type(nets[0].module_).__name__} under torch.func.vmap ({exc})"

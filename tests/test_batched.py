@@ -8,12 +8,12 @@ import pytest
 import torch
 from sklearn.base import clone
 
+import sklimb._batched as batched
 from sklimb import (
     BilinearNetClassifier,
     CostSensitiveNetClassifier,
     LogBilinearNetClassifier,
 )
-import sklimb._batched as batched
 from sklimb._batched import BatchedFallbackWarning, fit_batched, group_estimators
 from sklimb.modules import MLP, MNISTConvNet
 from sklimb.penalty import random_mask
@@ -342,3 +342,32 @@ def test_capture_and_precision_options_are_batched_too(small):
             np.testing.assert_allclose(
                 b.predict_proba(X), a.predict_proba(X), atol=atol
             )
+
+
+def test_each_net_its_own_data(digits, monkeypatch):
+    """Nets of different folds (same number of rows) train together."""
+    X, y = digits
+    folds = [(X[:200], y[:200]), (X[200:400], y[200:400]), (X[400:590], y[400:590])]
+    data = [(Xf, yf, None, None) for Xf, yf in folds for _ in range(2)]
+
+    def make(k):
+        return BilinearNetClassifier(alpha=0.3 * (k % 2), random_state=k, **COMMON)
+
+    seq = [make(k).fit(d[0], d[1]) for k, d in enumerate(data)]
+    bat = [make(k) for k in range(len(data))]
+    sizes, real = [], batched._train_group
+
+    def train(group, *args):
+        sizes.append(len(group.ests))
+        return real(group, *args)
+
+    monkeypatch.setattr(batched, "_train_group", train)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BatchedFallbackWarning)
+        errors = batched.fit_batched_each(bat, data)
+    assert errors == [None] * 6
+    # The third fold has 190 rows: its two nets form a group of their own.
+    assert sorted(sizes) == [2, 4]
+    for a, b in zip(seq, bat, strict=True):
+        torch.testing.assert_close(_flat(b), _flat(a), atol=1e-4, rtol=1e-4)
+        assert b.n_features_in_ == 64 and len(b.history_) == 3
