@@ -44,7 +44,7 @@ from ._batched import (
     BatchedFallbackWarning,
     _same,
     _unbatchable_reason,
-    fit_batched,
+    fit_batched_each,
     group_estimators,
 )
 from .classifier import CostSensitiveNetClassifier
@@ -118,72 +118,112 @@ def _fit_and_score_group(
     X,
     y,
     *,
-    train,
-    test,
+    splits,
     scorer,
     fit_params,
     score_params,
     return_train_score,
     error_score,
 ):
-    """Fit candidates of one fold as one batched fit, then score each.
+    """Fit candidates on every fold as one batched fit, then score each.
 
-    Returns one result dict per estimator, as
-    :func:`sklearn.model_selection._validation._fit_and_score` makes them
-    (``fit_time`` is the group's fit time shared equally).
+    ``estimators[s]`` are the candidates' estimators for fold ``splits[s]``
+    (a ``(train, test)`` pair). Returns, for each fold, one result dict per
+    estimator, as :func:`sklearn.model_selection._validation._fit_and_score`
+    makes them (``fit_time`` is the group's fit time shared equally).
     """
-    first = estimators[0]
-    fit_params = _check_method_params(X, params=fit_params or {}, indices=train)
-    score_params = score_params or {}
-    score_params_train = _check_method_params(X, params=score_params, indices=train)
-    score_params_test = _check_method_params(X, params=score_params, indices=test)
-    X_train, y_train = _safe_split(first, X, y, train)
-    X_test, y_test = _safe_split(first, X, y, test, train)
     start = time.time()
-    try:
-        if isinstance(first, Pipeline):
-            Xt, yt = _fit_pre_steps(first, X_train, y_train)
-            fitted_steps = first.steps[:-1]
-            for est in estimators[1:]:
-                est.steps = list(fitted_steps) + [est.steps[-1]]
-            nets = [est.steps[-1][1] for est in estimators]
-        else:
-            Xt, yt, nets = X_train, y_train, estimators
-        errors = fit_batched(nets, Xt, yt, raise_errors=False, **fit_params)
-    except Exception as exc:  # noqa: BLE001 - the steps before the net failed
-        errors = [exc] * len(estimators)
-    fit_time = (time.time() - start) / len(estimators)
-    results = []
-    for est, error in zip(estimators, errors, strict=True):
-        result = {}
-        if error is not None:
-            if error_score == "raise":
-                raise error
-            result["fit_error"] = "".join(
-                traceback.format_exception(type(error), error, error.__traceback__)
-            )
-            test_scores = _error_scores(scorer, error_score)
-            train_scores = _error_scores(scorer, error_score)
-            score_time = 0.0
-        else:
-            result["fit_error"] = None
-            score_start = time.time()
-            test_scores = _score(
-                est, X_test, y_test, scorer, score_params_test, error_score
-            )
-            score_time = time.time() - score_start
-            if return_train_score:
-                train_scores = _score(
-                    est, X_train, y_train, scorer, score_params_train, error_score
+    fit_params = fit_params or {}
+    score_params = score_params or {}
+    folds, nets, data, errors = [], [], [], []
+    for ests, (train, test) in zip(estimators, splits, strict=True):
+        first = ests[0]
+        fold = {
+            "X_train": _safe_split(first, X, y, train),
+            "X_test": _safe_split(first, X, y, test, train),
+            "score_train": _check_method_params(X, params=score_params, indices=train),
+            "score_test": _check_method_params(X, params=score_params, indices=test),
+        }
+        folds.append(fold)
+        X_train, y_train = fold["X_train"]
+        params = _check_method_params(X, params=fit_params, indices=train)
+        weights = (params.get("sample_weight"), params.get("sample_cost"))
+        try:
+            if isinstance(first, Pipeline):
+                # The steps before the net: fitted once per fold, shared.
+                X_train, y_train = _fit_pre_steps(first, X_train, y_train)
+                for est in ests[1:]:
+                    est.steps = list(first.steps[:-1]) + [est.steps[-1]]
+                fold_nets = [est.steps[-1][1] for est in ests]
+            else:
+                fold_nets = list(ests)
+            error = None
+        except Exception as exc:  # noqa: BLE001 - reported as the fits' error
+            fold_nets, error = [None] * len(ests), exc
+        for net in fold_nets:
+            nets.append(net)
+            data.append((X_train, y_train, *weights))
+            errors.append(error)
+    todo = [i for i, net in enumerate(nets) if net is not None]
+    found = fit_batched_each(
+        [nets[i] for i in todo], [data[i] for i in todo], raise_errors=False
+    )
+    for i, error in zip(todo, found, strict=True):
+        errors[i] = error
+    fit_time = (time.time() - start) / len(nets)
+    results, errors = [], iter(errors)
+    for ests, fold in zip(estimators, folds, strict=True):
+        results.append(
+            [
+                _score_fitted(
+                    est,
+                    next(errors),
+                    fold,
+                    fit_time,
+                    scorer=scorer,
+                    return_train_score=return_train_score,
+                    error_score=error_score,
                 )
-        result["test_scores"] = test_scores
-        if return_train_score:
-            result["train_scores"] = train_scores
-        result["n_test_samples"] = _num_samples(X_test)
-        result["fit_time"] = fit_time
-        result["score_time"] = score_time
-        results.append(result)
+                for est in ests
+            ]
+        )
     return results
+
+
+def _score_fitted(
+    est, error, fold, fit_time, *, scorer, return_train_score, error_score
+):
+    """One result dict of :func:`_fit_and_score_group`."""
+    X_train, y_train = fold["X_train"]
+    X_test, y_test = fold["X_test"]
+    result = {}
+    if error is not None:
+        if error_score == "raise":
+            raise error
+        result["fit_error"] = "".join(
+            traceback.format_exception(type(error), error, error.__traceback__)
+        )
+        test_scores = _error_scores(scorer, error_score)
+        train_scores = _error_scores(scorer, error_score)
+        score_time = 0.0
+    else:
+        result["fit_error"] = None
+        score_start = time.time()
+        test_scores = _score(
+            est, X_test, y_test, scorer, fold["score_test"], error_score
+        )
+        score_time = time.time() - score_start
+        if return_train_score:
+            train_scores = _score(
+                est, X_train, y_train, scorer, fold["score_train"], error_score
+            )
+    result["test_scores"] = test_scores
+    if return_train_score:
+        result["train_scores"] = train_scores
+    result["n_test_samples"] = _num_samples(X_test)
+    result["fit_time"] = fit_time
+    result["score_time"] = score_time
+    return result
 
 
 def _fit_and_score_single(estimator, X, y, *, caller, **kwargs):
@@ -237,7 +277,8 @@ class _BatchedSearchMixin:
         alone = sorted(
             set(range(len(candidate_params))) - {c for g in batched for c in g}
         )
-        tasks = [(s, g, True) for g in batched for s in range(n_splits)] + [
+        # A batched group trains its candidates on every fold at once.
+        tasks = [(None, g, True) for g in batched] + [
             (s, [c], False) for c in alone for s in range(n_splits)
         ]
         return tasks, reasons
@@ -319,18 +360,24 @@ class _BatchedSearchMixin:
                 f"({n_groups} batched)"
             )
 
-        def task(split, members, batched):
-            train, test = cv_splits[split]
-            ests = [
+        def candidates(members):
+            return [
                 clone(base_estimator).set_params(
                     **clone(candidate_params[c], safe=False)
                 )
                 for c in members
             ]
+
+        def task(split, members, batched):
             if batched:
                 return delayed(_fit_and_score_group)(
-                    ests, X, y, train=train, test=test, **common
+                    [candidates(members) for _ in cv_splits],
+                    X,
+                    y,
+                    splits=cv_splits,
+                    **common,
                 )
+            train, test = cv_splits[split]
             return delayed(_fit_and_score_single)(
                 clone(base_estimator),
                 X,
@@ -347,9 +394,12 @@ class _BatchedSearchMixin:
         parallel = Parallel(n_jobs=self.n_jobs, pre_dispatch=self.pre_dispatch)
         outputs = parallel(task(*t) for t in tasks)
         out = [None] * (n_candidates * n_splits)
-        for (split, members, _), results in zip(tasks, outputs, strict=True):
-            for c, result in zip(members, results, strict=True):
-                out[c * n_splits + split] = result
+        for (split, members, batched), results in zip(tasks, outputs, strict=True):
+            folds = range(n_splits) if batched else [split]
+            per_fold = results if batched else [results]
+            for s, fold in zip(folds, per_fold, strict=True):
+                for c, result in zip(members, fold, strict=True):
+                    out[c * n_splits + s] = result
         if len(out) < 1:
             raise ValueError(
                 "No fits were performed. Was the CV iterator empty? "
