@@ -169,7 +169,9 @@ class DeviceDataset(torch.utils.data.Dataset):
         self.X, self.y = X, y
         self.sample_weight, self.sample_cost = sample_weight, sample_cost
         self.device = X.device if device is None else torch.device(device)
-        self.streamed = self.device != X.device
+        # Streamed: the rows stay in host memory while the net runs elsewhere
+        # (compared by type: "cuda" and "cuda:0" are the same device here).
+        self.streamed = X.device.type == "cpu" and self.device.type != "cpu"
 
     def __len__(self):
         return len(self.X)

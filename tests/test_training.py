@@ -118,5 +118,7 @@ def test_data_stays_where_the_net_runs_on_the_cpu():
     assert not X.is_pinned()
     ds = DeviceDataset(X, torch.arange(4))
     assert not ds.streamed
+    # "cpu:0" (like "cuda" vs "cuda:0") names the device the data are on.
+    assert not DeviceDataset(X, torch.arange(4), device="cpu:0").streamed
     xb, yb = ds[torch.tensor([2, 0])]
     assert xb.shape == (2, 2) and yb.tolist() == [2, 0]
