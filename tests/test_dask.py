@@ -1,11 +1,14 @@
 """Searches and sweeps on Dask (joblib's dask backend) equal local runs.
 
-One local cluster of two single-threaded worker processes serves the module,
-as ``dask worker --nthreads 1`` would on a cluster; the estimators, data and
-scorers travel to the workers pickled.
+The searches run on a local cluster of two single-threaded worker processes,
+as ``dask worker --nthreads 1`` would on a cluster, in one test, so that the
+cost of starting those processes is paid once even under pytest-xdist. The
+other tests share a cluster of two worker threads of this process behind a
+TCP scheduler: tasks and results still travel pickled, at no start-up cost.
 """
 
 import json
+import sys
 import warnings
 
 import joblib
@@ -49,17 +52,20 @@ SWEEP_ARGS = [
 RUN_FIELDS = {"fit_time_s", "finished_at"}
 
 
+def _local_cluster(processes):
+    return distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=processes,
+        protocol="tcp",
+        dashboard_address=None,
+    )
+
+
 @pytest.fixture(scope="module")
 def client():
-    with (
-        distributed.LocalCluster(
-            n_workers=2,
-            threads_per_worker=1,
-            processes=True,
-            dashboard_address=None,
-        ) as cluster,
-        distributed.Client(cluster) as client,
-    ):
+    """The current Client, of a TCP scheduler and two worker threads."""
+    with _local_cluster(False) as cluster, distributed.Client(cluster) as client:
         yield client
 
 
@@ -92,40 +98,37 @@ def _assert_same_search(local, remote, X):
     )
 
 
-@pytest.mark.parametrize("kind", [GridSearchCV, BatchedGridSearchCV])
-def test_search_on_dask_workers_equals_a_local_search(kind, small_digits, client):
-    X, y = small_digits
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", BatchedFallbackWarning)
-        local = _search(kind).fit(X, y)
-        # The user's code: the current Client and joblib's dask backend.
-        with (
-            distributed.get_task_stream(client) as stream,
-            joblib.parallel_backend("dask"),
-        ):
-            remote = _search(kind).fit(X, y)
-    _assert_same_search(local, remote, X[:50])
-    # The folds really ran on the worker processes, not here.
-    assert stream.data, "no task reached the Dask workers"
-    workers = {task["worker"] for task in stream.data}
-    assert workers <= set(client.scheduler_info()["workers"])
+def _searches_equal_local_ones(X, y, remote_client):
+    for kind in (GridSearchCV, BatchedGridSearchCV):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", BatchedFallbackWarning)
+            local = _search(kind).fit(X, y)
+            # The user's code: the current Client and joblib's dask backend.
+            with (
+                distributed.get_task_stream(remote_client) as stream,
+                joblib.parallel_backend("dask"),
+            ):
+                remote = _search(kind).fit(X, y)
+        _assert_same_search(local, remote, X[:50])
+        # The folds really ran on the workers.
+        assert stream.data, f"{kind.__name__}: no task reached the Dask workers"
+        workers = {task["worker"] for task in stream.data}
+        assert workers <= set(remote_client.scheduler_info()["workers"])
 
 
-def test_threaded_local_cluster_equals_a_local_search(small_digits):
-    # processes=False runs the workers as threads of this process, as in
-    # dask-ml's first example: seeded fits there once drew from each other's
-    # torch generator (see sklimb/_rng.py).
-    X, y = small_digits
-    local = _search(GridSearchCV, "cpu").fit(X, y)
+def test_searches_on_worker_processes_equal_local_searches(small_digits):
     with (
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None
-        ) as cluster,
-        distributed.Client(cluster, set_as_default=False) as threaded,
-        joblib.parallel_backend("dask", client=threaded),
+        _local_cluster(True) as cluster,
+        distributed.Client(cluster) as processes,
     ):
-        remote = _search(GridSearchCV, "cpu").fit(X, y)
-    _assert_same_search(local, remote, X[:50])
+        _searches_equal_local_ones(*small_digits, processes)
+
+
+def test_searches_on_worker_threads_equal_local_searches(small_digits, client):
+    # Threads of this process, as in dask-ml's first example
+    # (Client(processes=False)): seeded fits there once drew from each other's
+    # torch generator (see sklimb/_rng.py).
+    _searches_equal_local_ones(*small_digits, client)
 
 
 def _rows(path):
@@ -220,3 +223,10 @@ def test_without_a_client_a_local_cluster_of_jobs_workers_is_started(monkeypatch
         }
     ]
     assert own.status == "closed" and cluster.status.name == "closed"
+
+
+def test_dask_backend_without_dask_says_how_to_install(tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "dask.distributed", None)
+    status = cli.main([*SWEEP_ARGS, "--backend", "dask", "--out", str(tmp_path)])
+    assert status == 2
+    assert "pip install 'sklimb[dask]'" in capsys.readouterr().err
