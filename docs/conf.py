@@ -12,6 +12,7 @@ import sys
 import warnings
 from pathlib import Path
 
+import torch
 from sklearn.exceptions import ConvergenceWarning
 
 HERE = Path(__file__).resolve().parent
@@ -22,6 +23,10 @@ import sklimb  # noqa: E402
 # The examples read these when sphinx-gallery runs them in this process.
 os.environ.setdefault("SKLIMB_QUICK", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
+# The examples train small nets, for which torch's thread pool costs more
+# than it saves (many times more on a busy machine): one thread, as the
+# test suite does.
+torch.set_num_threads(1)
 # Quick mode stops training after a few epochs on purpose; the nets' warning
 # that the loss was still falling would fill the example pages.
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
@@ -116,7 +121,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "../examples",
     "gallery_dirs": "auto_examples",
     "filename_pattern": r"/plot_",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "sklimb_gallery.ExampleOrder",
     "plot_gallery": "True",
     "download_all_examples": False,
     "write_computation_times": False,

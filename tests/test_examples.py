@@ -25,6 +25,8 @@ def test_gallery_has_examples():
     assert len(EXAMPLES) >= 8, [p.name for p in EXAMPLES]
 
 
+# Quick mode stops training early on purpose.
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @pytest.mark.parametrize(
     "path", EXAMPLES, ids=lambda p: str(p.relative_to(ROOT / "examples"))
 )

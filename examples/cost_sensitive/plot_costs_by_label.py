@@ -77,6 +77,11 @@ for name, model in [("cross-entropy", plain), ("bilinear", bilinear)]:
     print(f"{name}: mean cost per test wine {cost:.3f}")
 
 # %%
+# The wines are nearly separable, so both nets make only a few mistakes on
+# the 89 test wines and the mean costs differ by a mistake or two: on data
+# this easy a cost matrix has little to change. The point here is the
+# bookkeeping: the costs were written by name and landed in the right cells.
+#
 # The confusion matrices with the costly cells outlined and their costs in
 # the corners. :func:`~sklimb.plotting.plot_confusion_matrix` reads the
 # fitted ``penalty_matrix_`` of the pipeline's last step; for the plain net

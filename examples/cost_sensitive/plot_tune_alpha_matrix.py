@@ -40,7 +40,7 @@ from sklimb.penalty import random_mask
 from sklimb.plotting import plot_alpha_tradeoff
 
 QUICK = os.environ.get("SKLIMB_QUICK", "0") not in ("", "0")
-EPOCHS = 8 if QUICK else 40
+EPOCHS = 20 if QUICK else 40
 ALPHAS = [0.0, 0.5, 0.9] if QUICK else [0.0, 0.25, 0.5, 0.75, 0.9, 0.95]
 
 X, y = load_digits(return_X_y=True)
@@ -81,5 +81,6 @@ print(f"masked-zone error of the best: {-search.best_score_:.4f}")
 disp = plot_alpha_tradeoff(search, cost_metric="masked", cost_name="masked-zone error")
 disp.figure_.set_size_inches(8, 5.5)
 disp.ax_.set_title("Masked-zone error against overall error (cross-validated)")
+disp.ax_.legend(loc="upper right", fontsize="small")
 plt.tight_layout()
 plt.show()

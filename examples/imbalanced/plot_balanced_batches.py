@@ -33,7 +33,7 @@ from sklimb.datasets import load_dataset, make_long_tailed
 
 QUICK = os.environ.get("SKLIMB_QUICK") == "1"
 SEEDS = [0] if QUICK else [0, 1, 2, 3, 4]
-EPOCHS = 10 if QUICK else 60
+EPOCHS = 15 if QUICK else 60
 
 data = load_dataset("digits")
 X_lt, y_lt = make_long_tailed(
