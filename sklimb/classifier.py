@@ -94,6 +94,9 @@ class _ValidationAccuracy(Callback):
     ``validation_scores_`` as :class:`~sklearn.neural_network.MLPClassifier`
     reports it."""
 
+    # It only reads the net after the epoch: training steps may be captured.
+    graph_safe = True
+
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):
         if not isinstance(dataset_valid, DeviceDataset) or not len(dataset_valid):
             return
@@ -920,9 +923,10 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
     # _declare_signature makes known for skorch's parameters too.
     __repr__ = BaseEstimator.__repr__
 
-    def _get_params_html(self, deep=True, doc_link=""):
-        # The HTML parameter table without skorch's callbacks__* parameters.
-        return super()._get_params_html(deep=False, doc_link=doc_link)
+    def _get_params_html(self, deep=True, **kwargs):
+        # The HTML parameter table (scikit-learn >= 1.7) without skorch's
+        # callbacks__* parameters.
+        return super()._get_params_html(deep=False, **kwargs)
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

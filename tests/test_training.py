@@ -77,6 +77,24 @@ def test_capture_is_off_on_the_cpu(digits):
 
 
 @pytest.mark.parametrize(
+    "params",
+    [
+        {},
+        {"early_stopping": True},
+        {"early_stopping": "train_loss"},
+        {"progress_bar": True, "verbose": 1},
+    ],
+)
+def test_default_callbacks_never_block_capture(digits, params):
+    # Only the device may keep a net with sklimb's own callbacks from
+    # capturing its steps (checked here on the CPU, where that is the reason).
+    X, y = digits
+    clf = CostSensitiveNetClassifier(**{**FAST, "max_epochs": 1}, **params)
+    clf.fit(X, y)
+    assert capture_blockers(clf) == ["the device is 'cpu', not CUDA"]
+
+
+@pytest.mark.parametrize(
     "name, value", [("cuda_graph", "yes"), ("cuda_graph", 1.5), ("precision", "fp16")]
 )
 def test_capture_and_precision_are_validated(digits, name, value):
