@@ -173,7 +173,7 @@ def _page(modname, name, kind):
     lines += [
         "",
         f".. minigallery:: {full}",
-        f"   :add-heading: Examples using ``{full}``",
+        "   :add-heading: Gallery examples",
         "",
     ]
     return "\n".join(lines)
