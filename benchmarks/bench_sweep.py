@@ -43,6 +43,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 import sklimb
+import sklimb._batched as batched_mod
 from sklimb import BilinearNetClassifier
 from sklimb._batched import fit_batched
 from sklimb.datasets import load_dataset
@@ -108,8 +109,9 @@ def _nets(K, device, epochs, **extra):
     ]
 
 
-def bench_nets(case, X, y, Ks, device, epochs, seq_cap, **extra):
-    """Seconds for K sequential fits vs one batched fit, per K."""
+def bench_nets(case, X, y, Ks, device, epochs, seq_cap, repeats, **extra):
+    """Seconds for K sequential fits vs one batched fit, per K (medians over
+    ``repeats`` back-to-back pairs)."""
     # Untimed warm-up of both paths (lazy initialisation, kernel caches).
     for net in _nets(1, device, 1, **extra):
         net.fit(X[:256], y[:256])
@@ -117,14 +119,21 @@ def bench_nets(case, X, y, Ks, device, epochs, seq_cap, **extra):
     rows = []
     for K in Ks:
         m = min(K, seq_cap)
-        nets = _nets(K, device, epochs, **extra)
-        seq_wall, seq_cpu, _ = _timed(
-            lambda nets=nets, m=m: [net.fit(X, y) for net in nets[:m]], device
-        )
-        seq_acc = [net.score(X, y) for net in nets[:m]]
-        nets = _nets(K, device, epochs, **extra)
-        bat_wall, bat_cpu, _ = _timed(lambda nets=nets: fit_batched(nets, X, y), device)
-        bat_acc = [net.score(X, y) for net in nets[:m]]
+        seq, bat = [], []
+        for _ in range(repeats):
+            nets = _nets(K, device, epochs, **extra)
+            seq.append(
+                _timed(
+                    lambda nets=nets, m=m: [net.fit(X, y) for net in nets[:m]],
+                    device,
+                )
+            )
+            seq_acc = [net.score(X, y) for net in nets[:m]]
+            nets = _nets(K, device, epochs, **extra)
+            bat.append(_timed(lambda nets=nets: fit_batched(nets, X, y), device))
+            bat_acc = [net.score(X, y) for net in nets[:m]]
+        seq_wall, seq_cpu = (float(np.median([t[i] for t in seq])) for i in (0, 1))
+        bat_wall, bat_cpu = (float(np.median([t[i] for t in bat])) for i in (0, 1))
         scale = K / m
         row = {
             "case": case,
@@ -136,6 +145,7 @@ def bench_nets(case, X, y, Ks, device, epochs, seq_cap, **extra):
             "batched_s": bat_wall,
             "batched_cpu_s": bat_cpu,
             "speedup": seq_wall * scale / bat_wall,
+            "repeats": repeats,
             "train_accuracy_sequential": float(np.mean(seq_acc)),
             "train_accuracy_batched": float(np.mean(bat_acc)),
         }
@@ -154,26 +164,36 @@ def bench_nets(case, X, y, Ks, device, epochs, seq_cap, **extra):
 # ---------------------------------------------------------------------------
 # 2. grid search
 # ---------------------------------------------------------------------------
-def bench_search(device, epochs):
+def bench_search(device, epochs, repeats, tiny=False):
     X, y = _digits()
+    alphas, sizes, cv = (
+        ([0.0, 0.9], (10, 30), 2) if tiny else ([0.0, 0.5, 0.9], (10, 30, 50), 3)
+    )
+    if tiny:
+        X, y = X[:400], y[:400]
     grid = {
-        "alpha": [0.0, 0.5, 0.9],
-        "penalty_matrix": [random_mask(10, n, random_state=n) for n in (10, 30, 50)],
+        "alpha": alphas,
+        "penalty_matrix": [random_mask(10, n, random_state=n) for n in sizes],
     }
     net = BilinearNetClassifier(max_epochs=epochs, device=device, random_state=0)
-    out = {}
-    for name, cls in (("GridSearchCV", GridSearchCV), ("BatchedGridSearchCV", None)):
-        cls = cls or BatchedGridSearchCV
-        wall, cpu, search = _timed(
-            lambda cls=cls: cls(net, grid, cv=3, n_jobs=1).fit(X, y), device
-        )
-        out[name] = {
-            "s": wall,
-            "cpu_s": cpu,
-            "mean_test_score": search.cv_results_["mean_test_score"].tolist(),
-            "best_params_alpha": search.best_params_["alpha"],
-        }
-        print(f"  {name:20s} {wall:7.2f} s", flush=True)
+    out, times = {}, {"GridSearchCV": [], "BatchedGridSearchCV": []}
+    for _ in range(repeats):
+        for name, cls in (
+            ("GridSearchCV", GridSearchCV),
+            ("BatchedGridSearchCV", BatchedGridSearchCV),
+        ):
+            wall, cpu, search = _timed(
+                lambda cls=cls: cls(net, grid, cv=cv, n_jobs=1).fit(X, y), device
+            )
+            times[name].append((wall, cpu))
+            print(f"  {name:20s} {wall:7.2f} s", flush=True)
+            out[name] = {
+                "s": float(np.median([t[0] for t in times[name]])),
+                "cpu_s": float(np.median([t[1] for t in times[name]])),
+                "repeats": len(times[name]),
+                "mean_test_score": search.cv_results_["mean_test_score"].tolist(),
+                "best_params_alpha": search.best_params_["alpha"],
+            }
     diff = np.abs(
         np.subtract(
             out["GridSearchCV"]["mean_test_score"],
@@ -194,11 +214,14 @@ def bench_search(device, epochs):
 # ---------------------------------------------------------------------------
 # 3. the replication runner
 # ---------------------------------------------------------------------------
-def bench_runner(device, epochs, full_grid):
+def bench_runner(device, epochs, full_grid, tiny=False):
     from sklimb.experiments import SweepConfig, run_sweep
 
     out = {}
-    config = SweepConfig(datasets=("digits",), reps=1, epochs=epochs, device=device)
+    grid = {"alphas": (0.0, 0.9), "mask_sizes": (10,)} if tiny else {}
+    config = SweepConfig(
+        datasets=("digits",), reps=1, epochs=epochs, device=device, **grid
+    )
     for name, batch in (("one_at_a_time", False), ("batched", True)):
         with tempfile.TemporaryDirectory() as folder:
             wall, cpu, result = _timed(
@@ -218,7 +241,7 @@ def bench_runner(device, epochs, full_grid):
         }
         print(f"  runner {name:14s} {result.n_run} fits: {wall:7.2f} s", flush=True)
     out["speedup"] = out["one_at_a_time"]["s"] / out["batched"]["s"]
-    out["epochs"] = epochs
+    out["epochs"] = config.epochs_for("digits")
     print(f"  -> {out['speedup']:.2f}x", flush=True)
     if full_grid:
         config = SweepConfig(datasets=("digits",), reps=10, device=device)
@@ -240,6 +263,51 @@ def bench_runner(device, epochs, full_grid):
 
 
 # ---------------------------------------------------------------------------
+def _summary_rows(report):
+    """One row per comparison, for benchmarks/gpu_summary.py."""
+    rows = []
+    for case in ("nets", "cnn"):
+        for r in report.get(case, []):
+            rows.append(
+                {
+                    "comparison": f"{r['case']} K={r['K']}",
+                    "one_at_a_time_s": r["sequential_s"],
+                    "batched_s": r["batched_s"],
+                    "speedup": r["speedup"],
+                }
+            )
+    if "search" in report:
+        r = report["search"]
+        rows.append(
+            {
+                "comparison": "GridSearchCV vs BatchedGridSearchCV",
+                "one_at_a_time_s": r["GridSearchCV"]["s"],
+                "batched_s": r["BatchedGridSearchCV"]["s"],
+                "speedup": r["speedup"],
+            }
+        )
+    if "runner" in report:
+        r = report["runner"]
+        rows.append(
+            {
+                "comparison": f"runner, 1 rep ({r['batched']['fits']} fits)",
+                "one_at_a_time_s": r["one_at_a_time"]["s"],
+                "batched_s": r["batched"]["s"],
+                "speedup": r["speedup"],
+            }
+        )
+        if "full_grid_batched" in r:
+            rows.append(
+                {
+                    "comparison": "runner, full digits grid (600 fits)",
+                    "one_at_a_time_s": None,
+                    "batched_s": r["full_grid_batched"]["s"],
+                    "speedup": None,
+                }
+            )
+    return rows
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1, ...")
@@ -258,6 +326,17 @@ def main(argv=None):
         help="also time the whole 600-fit digits grid, batched",
     )
     parser.add_argument("--threads", type=int, help="torch CPU threads")
+    parser.add_argument(
+        "--repeats",
+        type=int,
+        help="back-to-back pairs per measurement, medians reported "
+        "(default: 1 with --quick, else 3)",
+    )
+    parser.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="tiny settings that only check that every part runs (seconds)",
+    )
     parser.add_argument("--data-dir", help="folder holding mnist/ (IDX files)")
     parser.add_argument("--out", help="JSON file (default: benchmarks/results/...)")
     args = parser.parse_args(argv)
@@ -268,8 +347,10 @@ def main(argv=None):
         parser.error("--device cuda but CUDA is not available")
     warnings.filterwarnings("ignore", category=ConvergenceWarning)
     warnings.filterwarnings("ignore", message="penalty_matrix is not used")
-    q = args.quick
-    Ks = (8, 32, 128)
+    tiny = args.dry_run
+    q = args.quick or tiny
+    repeats = args.repeats or (1 if q else 3)
+    Ks = (2, 4) if tiny else (8, 32, 128)
     report = {
         "device": args.device,
         "device_name": torch.cuda.get_device_name(args.device) if cuda else None,
@@ -284,6 +365,20 @@ def main(argv=None):
         },
         "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
     }
+    dev = "cuda" if cuda else "cpu"
+    out = (
+        Path(args.out)
+        if args.out
+        else HERE / "results" / (f"sweep_{dev}{'_quick' if q else ''}.json")
+    )
+    out.parent.mkdir(parents=True, exist_ok=True)
+
+    def save():
+        # After every part, so that a run cut short keeps what it measured.
+        report["summary_rows"] = _summary_rows(report)
+        report["total_s"] = time.perf_counter() - start
+        out.write_text(json.dumps(report, indent=2) + "\n")
+
     start = time.perf_counter()
     if "nets" in args.parts:
         print("digits MLP (64-100-10), K sequential fits vs one batched fit")
@@ -294,11 +389,16 @@ def main(argv=None):
             y,
             Ks,
             args.device,
-            epochs=5 if q else 20,
-            seq_cap=128 if cuda else (8 if q else 32),
+            epochs=1 if tiny else (5 if q else 20),
+            seq_cap=(32 if q else 128) if cuda else (8 if q else 32),
+            repeats=repeats,
         )
+        save()
     if "cnn" in args.parts:
-        n = (2000 if q else 10000) if cuda else (500 if q else 1000)
+        # On the CPU sklimb trains convolutional nets one at a time (batched
+        # they are slower there); measure the batched path anyway.
+        batched_mod.BATCH_CPU_CONVOLUTIONS = True
+        n = (2000 if q else 10000) if cuda else (200 if tiny else 500 if q else 1000)
         X, y, shape, source = _mnist(n, args.data_dir)
         print(f"paper's MNIST CNN on {source}")
         report["cnn_data"] = source
@@ -306,30 +406,33 @@ def main(argv=None):
             "mnist-cnn",
             X,
             y,
-            Ks if cuda else (8, 32),
+            Ks if cuda else Ks[:1],
             args.device,
-            epochs=2 if q else 5,
+            epochs=(2 if q else 5) if cuda and not tiny else 1,
             seq_cap=(32 if q else 128) if cuda else 8,
+            repeats=repeats,
             module=MNISTConvNet,
             input_shape=shape,
         )
+        save()
     if "search" in args.parts:
         print("GridSearchCV vs BatchedGridSearchCV, 3 alpha x 3 masks x cv=3, digits")
-        report["search"] = bench_search(args.device, epochs=10 if q else 50)
+        report["search"] = bench_search(
+            args.device,
+            epochs=1 if tiny else (10 if q else 50),
+            repeats=repeats,
+            tiny=tiny,
+        )
+        save()
     if "runner" in args.parts:
         print("sklimb-replicate, one repetition of the digits grid (60 fits)")
         report["runner"] = bench_runner(
-            args.device, epochs=20 if q else None, full_grid=args.full_grid
+            args.device,
+            epochs=1 if tiny else (20 if q else None),
+            full_grid=args.full_grid,
+            tiny=tiny,
         )
-    report["total_s"] = time.perf_counter() - start
-    dev = "cuda" if cuda else "cpu"
-    out = (
-        Path(args.out)
-        if args.out
-        else HERE / "results" / (f"sweep_{dev}{'_quick' if q else ''}.json")
-    )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2) + "\n")
+    save()
     print(f"total {report['total_s']:.0f} s; results in {out}")
 
 
