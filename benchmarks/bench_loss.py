@@ -1,9 +1,8 @@
 """Cost of the bilinear losses against cross-entropy inside one training step.
 
 Times one training step (forward, loss, backward, Adam step) of a network
-with cross-entropy, with :func:`sklimb.losses.bilinear_loss` /
-:func:`~sklimb.losses.log_bilinear_loss` as autograd differentiates them, and
-with the hand-written gradients of ``sklimb._fused``. On CUDA every step is
+with cross-entropy and with :func:`sklimb.losses.bilinear_loss` /
+:func:`~sklimb.losses.log_bilinear_loss`. On CUDA every step is
 captured as a CUDA graph, as sklimb's nets do, and the graph is replayed;
 on the CPU the step runs eagerly. Prints microseconds per step and the ratio
 to cross-entropy, for the digits MLP and the paper's MNIST CNN.
@@ -20,7 +19,6 @@ import time
 import torch
 import torch.nn.functional as F
 
-from sklimb._fused import fused_bilinear, fused_log_bilinear
 from sklimb.losses import bilinear_loss, log_bilinear_loss
 from sklimb.modules import MLP, MNISTConvNet
 from sklimb.penalty import random_mask
@@ -30,9 +28,7 @@ def _losses(A, alpha):
     return {
         "cross_entropy": F.cross_entropy,
         "bilinear": lambda z, t: bilinear_loss(z, t, A, alpha=alpha),
-        "bilinear_fused": lambda z, t: fused_bilinear(z, t, A[t], alpha).mean(),
         "log_bilinear": lambda z, t: log_bilinear_loss(z, t, A, alpha=alpha),
-        "log_bilinear_fused": lambda z, t: fused_log_bilinear(z, t, A[t], alpha).mean(),
     }
 
 
