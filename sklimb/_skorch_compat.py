@@ -7,8 +7,9 @@ document as an extension point lives here, one commented item each, so that
 a skorch release that changes one of them fails in one place (and in
 ``tests/test_skorch_compat.py``), not deep inside a fit.
 
-Checked against skorch 1.1 to 1.4; ``pyproject.toml`` declares
-``skorch>=1.1,<1.5``.
+Checked against skorch 1.2 to 1.4 (``.ci/min-versions`` runs the tests at
+the lowest); ``pyproject.toml`` declares ``skorch>=1.2,<1.5``. skorch 1.1
+cannot unpickle a net with torch >= 2.6 (``weights_only`` default).
 """
 
 import inspect
@@ -28,7 +29,7 @@ __all__ = [
 ]
 
 #: The skorch versions this module was checked against.
-SKORCH_TESTED_RANGE = ">=1.1,<1.5"
+SKORCH_TESTED_RANGE = ">=1.2,<1.5"
 
 
 # 1. Parameter names. skorch's ``NeuralNet._get_param_names`` returns every
@@ -203,7 +204,7 @@ def check_skorch_version():
         major, minor = (int(p) for p in skorch.__version__.split(".")[:2])
     except ValueError:
         return
-    if (major, minor) < (1, 1) or (major, minor) >= (1, 5):
+    if (major, minor) < (1, 2) or (major, minor) >= (1, 5):
         warnings.warn(
             f"sklimb was checked with skorch {SKORCH_TESTED_RANGE}; skorch "
             f"{skorch.__version__} is installed. sklimb relies on skorch "

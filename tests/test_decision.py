@@ -281,7 +281,7 @@ def test_metadata_routing_reaches_the_wrapped_net():
         plain = BilinearNetClassifier(**params).fit(X, y)
         np.testing.assert_array_equal(meta.predict_proba(X), direct.predict_proba(X))
         assert not np.allclose(meta.predict_proba(X), plain.predict_proba(X))
-        scores = cross_validate(
-            MinimumRiskClassifier(net), X, y, cv=2, params={"sample_weight": w}
-        )
+        # scikit-learn < 1.8 also asks for the score's request.
+        meta = MinimumRiskClassifier(net).set_score_request(sample_weight=True)
+        scores = cross_validate(meta, X, y, cv=2, params={"sample_weight": w})
         assert len(scores["test_score"]) == 2

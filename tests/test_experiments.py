@@ -430,6 +430,7 @@ def test_failed_fit_is_reported_and_the_sweep_goes_on(tmp_path, monkeypatch):
     assert retry.n_run == 2 and not retry.failures
 
 
+@pytest.mark.slow
 def test_parallel_jobs_write_from_one_process(tmp_path):
     config = tiny_config(losses=("bilinear",), epochs=1)
     result = run_sweep(config, tmp_path, jobs=2, progress=False, plots=False)

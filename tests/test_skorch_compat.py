@@ -23,7 +23,7 @@ from sklimb._skorch_compat import (
 
 def test_installed_skorch_is_in_the_tested_range():
     major, minor = (int(p) for p in skorch.__version__.split(".")[:2])
-    assert (1, 1) <= (major, minor) < (1, 5), SKORCH_TESTED_RANGE
+    assert (1, 2) <= (major, minor) < (1, 5), SKORCH_TESTED_RANGE
     check_skorch_version()  # no warning inside the range
 
 
