@@ -285,3 +285,23 @@ def test_metadata_routing_reaches_the_wrapped_net():
         meta = MinimumRiskClassifier(net).set_score_request(sample_weight=True)
         scores = cross_validate(meta, X, y, cv=2, params={"sample_weight": w})
         assert len(scores["test_score"]) == 2
+
+
+def test_cost_matrix_inside_a_tool_that_reencodes_labels():
+    # BaggingClassifier fits its estimators on labels re-encoded as 0..K-1:
+    # an array cost matrix (sorted-label order) keeps every cost in its cell;
+    # a label-keyed one fails with a message saying why and what to pass.
+    from sklearn.ensemble import BaggingClassifier
+
+    X, y = load_iris(return_X_y=True)
+    y = np.array(["setosa", "versicolor", "virginica"])[y]
+    cost = np.array([[0.0, 1.0, 2.0], [3.0, 0.0, 4.0], [5.0, 50.0, 0.0]])
+    meta = MinimumRiskClassifier(LogisticRegression(max_iter=500), cost_matrix=cost)
+    bag = BaggingClassifier(meta, n_estimators=2, random_state=0).fit(X, y)
+    for inner in bag.estimators_:
+        np.testing.assert_array_equal(inner.cost_matrix_, cost)
+    by_label = MinimumRiskClassifier(
+        LogisticRegression(max_iter=500), cost_matrix={("virginica", "versicolor"): 50}
+    )
+    with pytest.raises(ValueError, match="re-encoded the labels.*as an array"):
+        BaggingClassifier(by_label, n_estimators=2, random_state=0).fit(X, y)
