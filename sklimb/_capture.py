@@ -266,10 +266,14 @@ def captured_train_step(net, required=False):
     return CapturedStep(net._eager_train_step, step, no_grads, required=required)
 
 
-def make_optimizer_capturable(net):
-    """Create the state of ``net``'s optimisers on the device (``capturable``)."""
+def make_optimizer_capturable(net, capturable=True):
+    """Keep the state of ``net``'s optimisers on the device (``capturable``).
+
+    ``capturable=False`` undoes it, for a net whose parameters moved to the
+    CPU (where PyTorch refuses capturable optimisers).
+    """
     for opt in _optimizers(net):
         if _capturable_optimizer(opt):
             for group in opt.param_groups:
                 if "capturable" in group:
-                    group["capturable"] = True
+                    group["capturable"] = capturable

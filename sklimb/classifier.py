@@ -912,6 +912,10 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         super().__setstate__(state)
         # skorch maps a CUDA net to the CPU when CUDA is missing and sets
         # device="cpu"; only "auto" is restored as the user wrote it.
+        if torch.device(self.device).type != "cuda" and self.initialized_:
+            # Its optimiser was made capturable for CUDA graphs; on the CPU
+            # PyTorch refuses that, and partial_fit would fail.
+            make_optimizer_capturable(self, False)
         if requested == "auto":
             self.device = requested
 

@@ -128,6 +128,22 @@ def test_net_saved_with_device_cuda_loads_on_a_cpu_only_machine(digits):
     np.testing.assert_allclose(again.predict_proba(X), expected, atol=1e-6)
 
 
+@pytest.mark.skipif(torch.cuda.is_available(), reason="needs a CPU-only machine")
+def test_net_trained_with_cuda_graphs_trains_on_after_loading_on_the_cpu(digits):
+    X, y = digits
+    clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    # As after a fit on CUDA: the optimiser was made capturable.
+    for group in clf.optimizer_.param_groups:
+        group["capturable"] = True
+    clf.device = "cuda"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        again = pickle.loads(pickle.dumps(clf))
+    assert not any(g["capturable"] for g in again.optimizer_.param_groups)
+    again.partial_fit(X, y)
+    assert again.score(X, y) > 0.8
+
+
 def test_data_stays_where_the_net_runs_on_the_cpu():
     from sklimb._iterator import DeviceDataset, storage_device, to_storage
 
