@@ -18,6 +18,8 @@ from sklearn.exceptions import ConvergenceWarning
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE / "_ext"))
+import sklimb_apigen  # noqa: E402
+
 import sklimb  # noqa: E402
 
 # The examples read these when sphinx-gallery runs them in this process.
@@ -74,30 +76,10 @@ autodoc_typehints = "none"
 numpydoc_show_class_members = False
 numpydoc_class_members_toctree = False
 numpydoc_xref_param_type = False
-numpydoc_validation_checks = {
-    "all",
-    # Summaries that fit on one line do not need a second paragraph.
-    "ES01",
-    # A See Also section is written where a related name helps, not everywhere.
-    "SA01",
-    # Examples live in the gallery for many helpers; the estimators,
-    # losses, metrics and plots carry doctests.
-    "EX01",
-    # "Returns" of a function that only draws or writes files is the object,
-    # named in the summary; the return value's own description would repeat it.
-    "RT02",
-}
-numpydoc_validation_exclude = {
-    # Module constants (DATASETS, CLASS_WEIGHT_RULES, ...): numpydoc checks the
-    # docstring of their type (tuple, dict), not their ``#:`` comment.
-    r"\.[A-Z][A-Z0-9_]+$",
-    # Written by skorch and scikit-learn, not by us: the inherited parts of
-    # the estimator API (get_params, set_params, score, set_*_request).
-    r"\.get_params$",
-    r"\.set_params$",
-    r"\.score$",
-    r"\.set_\w+_request$",
-}
+# numpydoc validation: the checks, their few exclusions and why, live in
+# docs/_ext/sklimb_apigen.py, where tests/test_docstrings.py reads them too.
+numpydoc_validation_checks = sklimb_apigen.VALIDATION_CHECKS
+numpydoc_validation_exclude = sklimb_apigen.VALIDATION_EXCLUDE
 
 # -- Math: MathJax from the local copy installed by sphinx-mathjax-offline ----
 mathjax3_config = {"chtml": {"displayAlign": "left"}}

@@ -14,6 +14,31 @@ import pkgutil
 import re
 from pathlib import Path
 
+VALIDATION_CHECKS = {
+    "all",
+    # Summaries that fit on one line do not need a second paragraph.
+    "ES01",
+    # A See Also section is written where a related name helps, not everywhere.
+    "SA01",
+    # Examples live in the gallery for many helpers; the estimators,
+    # losses, metrics and plots carry doctests.
+    "EX01",
+    # scikit-learn's convention names the returned value ("self : object",
+    # "proba : ndarray of shape ..."), which RT02 asks to leave out.
+    "RT02",
+}
+VALIDATION_EXCLUDE = {
+    # Module constants (DATASETS, CLASS_WEIGHT_RULES, ...): numpydoc checks the
+    # docstring of their type (tuple, dict), not their ``#:`` comment.
+    r"\.[A-Z][A-Z0-9_]+$",
+    # Written by skorch and scikit-learn, not by us: the inherited parts of
+    # the estimator API (get_params, set_params, score, set_*_request).
+    r"\.get_params$",
+    r"\.set_params$",
+    r"\.score$",
+    r"\.set_\w+_request$",
+}
+
 # Section titles and order; public modules not listed here follow in
 # alphabetical order under the first line of their docstring.
 SECTIONS = {
@@ -290,6 +315,11 @@ def inherit_parameters(app, what, name, obj, options, lines):
         here = _sections(lines)
         later = [here[t][0] for t in _SECTIONS[2:] if t in here]
         at = min(later) if later else len(lines)
+        # numpydoc sees a section only after a blank line
+        if at > 0 and lines[at - 1].strip():
+            borrowed = ["", *borrowed]
+        if borrowed[-1].strip():
+            borrowed.append("")
         lines[at:at] = borrowed
         return
 
