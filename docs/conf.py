@@ -134,6 +134,9 @@ html_theme_options = {
     "footer_end": ["sphinx-version"],
 }
 html_sidebars = {
+    # pages without sub-pages: no empty "Section Navigation"
+    "replication/README": [],
+    "benchmarks": [],
     "install": [],
     "getting_started": [],
     "changelog": [],
