@@ -243,8 +243,9 @@ default="horizontal"
             Costs to outline: an array in the order of ``labels`` (of the
             estimator's ``classes_`` when ``labels`` is None), or a dict
             ``{(true, predicted): cost}`` or DataFrame by label. None uses
-            the fitted ``penalty_matrix_`` of the estimator (or of the
-            pipeline's last step) when it has one.
+            the fitted ``penalty_matrix_`` (or the ``cost_matrix_`` of a
+            :class:`~sklimb.decision.MinimumRiskClassifier`) of the
+            estimator, or of the pipeline's last step, when it has one.
 
         labels : array-like of shape (n_classes,), default=None
             Labels of the rows and columns, in order; None uses the
@@ -273,7 +274,10 @@ default="horizontal"
         """
         classes = getattr(estimator, "classes_", None)
         if penalty_matrix is None:
-            fitted = getattr(_final_step(estimator), "penalty_matrix_", None)
+            step = _final_step(estimator)
+            fitted = getattr(step, "penalty_matrix_", None)
+            if fitted is None:  # a MinimumRiskClassifier
+                fitted = getattr(step, "cost_matrix_", None)
             if fitted is not None:
                 penalty_matrix = fitted
                 if labels is not None:

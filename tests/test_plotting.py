@@ -10,8 +10,10 @@ import pytest
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import accuracy_score, confusion_matrix, recall_score
 from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
-from sklimb import BilinearNetClassifier
+from sklimb import BilinearNetClassifier, MinimumRiskClassifier
 from sklimb.metrics import make_cost_scorer
 from sklimb.penalty import random_mask
 from sklimb.plotting import (
@@ -124,6 +126,17 @@ def test_from_estimator_uses_the_fitted_penalty_matrix():
     # an explicit matrix wins over the fitted one
     other = plot_confusion_matrix(clf, X, y, penalty_matrix={(1, 0): 2.0})
     assert _outlined_cells(other) == {(1, 0)}
+
+
+def test_from_estimator_reads_a_minimum_risk_cost_matrix():
+    X, y = _small_data()
+    costs = {(2, 0): 5.0, (1, 2): 1.0}
+    model = make_pipeline(
+        StandardScaler(), MinimumRiskClassifier(LogisticRegression(), cost_matrix=costs)
+    ).fit(X, y)
+    disp = plot_confusion_matrix(model, X, y)
+    assert _outlined_cells(disp) == {(2, 0), (1, 2)}
+    assert disp.cost_texts_[2, 0].get_text() == "5"
 
 
 def test_plain_estimator_and_argument_errors():
