@@ -252,7 +252,7 @@ class LearnabilityReweighting(_ClassReweighting):
     """Class weights that rise as a class's true-positive rate falls.
 
     Some classes are harder to learn than others even in a balanced data set
-    (seed 003's "learnability imbalance"). Every ``every`` epochs this
+    (Peifer's "learnability imbalance"). Every ``every`` epochs this
     callback measures the true-positive rate (recall) :math:`r_c` of each
     class on a held-out split, turns it into target weights that grow with
     the error :math:`1 - r_c`, and moves the loss's class weights a step
@@ -326,7 +326,7 @@ class LearnabilityReweighting(_ClassReweighting):
     References
     ----------
     T. Peifer, "Loss weighting for learnability imbalance in
-    multiclass-classification" (draft; seed 003).
+    multiclass-classification", unpublished draft.
 
     Examples
     --------
