@@ -3,10 +3,12 @@
 Every ``examples/**/plot_*.py`` runs end to end in its quick mode
 (``SKLIMB_QUICK=1``, a few seconds each) and must draw at least one figure,
 as sphinx-gallery runs it for the documentation. The ``>>>`` snippets of the
-getting-started page and of the user guide run as doctests.
+getting-started page and of the user guide run as doctests. Public text
+cites papers by name, never by the project's internal seed-file names.
 """
 
 import doctest
+import re
 import runpy
 from pathlib import Path
 
@@ -60,3 +62,28 @@ def test_documentation_doctests(page):
     )
     assert result.attempted > 0, f"{page.name} has no doctest"
     assert result.failed == 0, f"{result.failed} doctest(s) failed in {page.name}"
+
+
+PUBLIC_TEXT = sorted(
+    [
+        *ROOT.glob("sklimb/**/*.py"),
+        *ROOT.glob("examples/**/*.py"),
+        *ROOT.glob("examples/**/*.rst"),
+        *(p for p in ROOT.glob("docs/**/*.rst") if "_build" not in p.parts),
+        *(p for p in ROOT.glob("docs/**/*.md") if "_build" not in p.parts),
+        ROOT / "README.md",
+    ]
+)
+
+
+def test_papers_are_cited_by_name_not_by_seed_file():
+    """Readers know the papers by authors and title, not by the project's
+    internal file names ("seed 004", "000_cf4b...txt")."""
+    pattern = re.compile(r"seed (?:document )?0\d\d|\b00\d_[0-9a-f]{16}\.txt", re.I)
+    found = [
+        f"{path.relative_to(ROOT)}:{n}: {line.strip()}"
+        for path in PUBLIC_TEXT
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if pattern.search(line)
+    ]
+    assert not found, "\n".join(found)
