@@ -87,3 +87,41 @@ def test_papers_are_cited_by_name_not_by_seed_file():
         if pattern.search(line)
     ]
     assert not found, "\n".join(found)
+
+
+def _toctree_entries(page):
+    """Docnames listed in the toctrees of ``page`` (relative to docs/)."""
+    entries, inside = set(), False
+    for line in page.read_text(encoding="utf-8").splitlines():
+        if line.strip().startswith(".. toctree::"):
+            inside = True
+            continue
+        if inside:
+            if line and not line.startswith(" "):
+                inside = False
+                continue
+            text = line.strip()
+            if not text or text.startswith(":"):
+                continue
+            target = re.sub(r"^.*<(.+)>$", r"\1", text)
+            docname = (page.parent / target).relative_to(ROOT / "docs")
+            entries.add(docname.as_posix())
+    return entries
+
+
+def test_every_page_is_in_a_toctree():
+    """sphinx-build -W fails on a page no toctree lists; say which, early."""
+    docs = ROOT / "docs"
+    skip = {"_build", "auto_examples", "generated", "_templates", "_static", "_ext"}
+    pages = [
+        p
+        for p in [*docs.rglob("*.rst"), *docs.rglob("*.md")]
+        if not skip & set(p.relative_to(docs).parts)
+        # result tables written by the runs, excluded in docs/conf.py
+        and not p.match("baselines/*.md")
+        and not p.match("replication/*/summary.md")
+    ]
+    listed = set().union(*(_toctree_entries(p) for p in pages))
+    listed.add("index")
+    names = {p.relative_to(docs).with_suffix("").as_posix() for p in pages}
+    assert not names - listed, f"pages in no toctree: {sorted(names - listed)}"
