@@ -728,3 +728,49 @@ def test_sweep_dataset_cache_is_bounded(monkeypatch):
     # The most recent entries are kept and returned as they are.
     assert data.load_sweep_dataset("digits", train_size=105) is loaded[-1]
     assert len({id(d) for d in data._CACHE.values()}) == data._CACHE_SIZE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("batched", [False, True])
+def test_sweep_killed_at_random_moments_resumes_to_the_uninterrupted_rows(
+    batched, tmp_path
+):
+    # The real command in its own process, stopped by SIGINT or SIGTERM at a
+    # random moment after it starts (inside training, between fits, or while
+    # writing), then resumed until it finishes: the rows are those of an
+    # uninterrupted run. Both the one-at-a-time and the batched paths.
+    import subprocess
+    import time
+
+    base = [a for a in TINY_ARGS if batched is False or a != "--no-batch"]
+    base = [sys.executable, "-m", "sklimb.replicate", *base, "--no-plots"]
+
+    def command(out):
+        return [*base, "--out", str(out)]
+
+    reference = subprocess.run(
+        command(tmp_path / "reference"), capture_output=True, text=True, timeout=300
+    )
+    assert reference.returncode == 0, reference.stderr[-2000:]
+    rng = np.random.default_rng(1 + batched)
+    out = tmp_path / "sweep"
+    codes = []
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGINT, signal.SIGTERM):
+        proc = subprocess.Popen(
+            command(out), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        proc.stdout.readline()  # "sklimb-replicate: 8 fits ...": it has started
+        time.sleep(rng.uniform(0.0, 1.0))
+        proc.send_signal(signum)
+        _, err = proc.communicate(timeout=300)
+        codes.append(proc.returncode)
+        assert proc.returncode in (0, 130), err[-2000:]
+        if proc.returncode == 130:
+            assert "Interrupted" in err
+    finished = subprocess.run(command(out), capture_output=True, text=True, timeout=300)
+    assert finished.returncode == 0, finished.stderr[-2000:]
+    rows = read_jsonl(out / "results.jsonl")
+    assert len(rows) == N_TINY
+    expected = read_jsonl(tmp_path / "reference" / "results.jsonl")
+    assert _stable(rows) == _stable(expected)
+    assert 130 in codes

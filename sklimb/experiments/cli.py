@@ -239,6 +239,23 @@ def _stop_on_sigterm():
     return signal.signal(signal.SIGTERM, _interrupt)
 
 
+def _forget_unhandled_interrupt():
+    """Let the process exit with status 130 after a handled interrupt.
+
+    CPython marks a KeyboardInterrupt as unhandled when it leaves code run
+    through ``PyRun_*`` (as some extension modules do), even when a caller
+    then handles it; under ``python -m`` nothing clears that mark, and the
+    interpreter then ends itself with SIGINT instead of returning our
+    status. Running an empty string through ``PyRun_SimpleString`` clears it.
+    """
+    try:
+        import ctypes
+
+        ctypes.pythonapi.PyRun_SimpleString(b"")
+    except (ImportError, AttributeError, OSError):  # not CPython
+        pass
+
+
 def main(argv=None):
     """Run ``sklimb-replicate``.
 
@@ -265,9 +282,10 @@ def main(argv=None):
     command = "sklimb-replicate " + shlex.join(
         sys.argv[1:] if argv is None else list(argv)
     )
-    print(f"sklimb-replicate: {_describe(config)} -> {args.out}", flush=True)
+    # SIGTERM stops the sweep like Ctrl-C from the first line on.
     previous = _stop_on_sigterm()
     try:
+        print(f"sklimb-replicate: {_describe(config)} -> {args.out}", flush=True)
         result = run_sweep(
             config,
             args.out,
@@ -281,6 +299,7 @@ def main(argv=None):
             command=command,
         )
     except KeyboardInterrupt:
+        _forget_unhandled_interrupt()
         print(
             f"\nInterrupted. Finished fits are saved in {args.out}/results.jsonl; "
             "run the same command again to resume.",
