@@ -196,6 +196,20 @@ def validate_constraints(net):
     )
 
 
+# 7. Overrides that must stay methods of the estimator class (skorch calls
+#    them on the instance), catalogued here so that the list is in one place;
+#    ``tests/test_skorch_compat.py`` checks each still exists in skorch:
+#    - ``_default_callbacks`` (property): sklimb's callbacks (no PrintLog
+#      table unless verbose, the finite-loss guard, early stopping built from
+#      ``early_stopping``/``n_iter_no_change``/``tol``).
+#    - ``_get_param_names``: see item 1.
+#    - ``_set_training``: see item 3.
+#    - ``__getstate__``/``__setstate__``: skorch pickles modules through
+#      ``torch.save`` and maps CUDA tensors to the CPU when CUDA is missing;
+#      sklimb drops its generator and captured graphs and resolves
+#      ``device="auto"`` around skorch's code.
+#    - ``train_step`` (documented by skorch for overriding) uses the private
+#      ``_optimizers`` list and ``_zero_grad_optimizer`` of skorch 1.x.
 def check_skorch_version():
     """Warn when the installed skorch is outside :data:`SKORCH_TESTED_RANGE`."""
     import skorch

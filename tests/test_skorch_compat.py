@@ -9,6 +9,7 @@ import inspect
 import numpy as np
 import pytest
 import skorch
+import torch
 from skorch import NeuralNet, NeuralNetClassifier
 from skorch.callbacks import Callback, EarlyStopping
 
@@ -38,9 +39,14 @@ def test_private_members_used_by_the_seam_exist():
         "notify",
         "get_params_for",
         "initialized_instance",
+        "_zero_grad_optimizer",
+        "__getstate__",
+        "__setstate__",
     ):
         assert hasattr(NeuralNet, name), name
     assert "on_epoch_end" in vars(EarlyStopping)
+    net = NeuralNetClassifier(torch.nn.Linear, module__in_features=2)
+    assert net._optimizers == [] or isinstance(net._optimizers, list)
     assert "on_grad_computed" in vars(Callback)
     # skorch's own _validate_params shadows scikit-learn's: sklimb calls
     # scikit-learn's validator directly.
