@@ -236,8 +236,10 @@ array-like or None, default=None
         True: hold out ``validation_fraction`` of the training data
         (stratified) and stop when the validation loss has not improved by
         ``tol`` for ``n_iter_no_change`` epochs, keeping the best epoch's
-        weights, as :class:`~sklearn.neural_network.MLPClassifier` does with
-        ``early_stopping=True``. ``"train_loss"``: no hold-out; stop when the
+        weights. (:class:`~sklearn.neural_network.MLPClassifier` with
+        ``early_stopping=True`` watches the validation accuracy instead; a
+        cost-sensitive loss gives up accuracy on purpose, so sklimb watches
+        its loss.) ``"train_loss"``: no hold-out; stop when the
         training loss has not improved by ``tol`` for ``n_iter_no_change``
         epochs, as ``MLPClassifier`` does by default. False: train
         ``max_epochs`` epochs on all data.
