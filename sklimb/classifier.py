@@ -196,6 +196,9 @@ class CostSensitiveNetClassifier(NeuralNetClassifier):
         keeps the sorted order), not labels.
     alpha : float, default=0.5
         Weight in [0, 1] of the bilinear term: ``(1 - alpha) * CE + alpha * L``.
+        Not an L2 penalty as in
+        :class:`~sklearn.neural_network.MLPClassifier`; for weight decay use
+        ``optimizer__weight_decay``.
     class_weight : {"balanced", "inverse_sqrt", "effective_number"}, dict, \
 array-like or None, default=None
         Class weights multiplying each sample's loss (see
