@@ -972,3 +972,17 @@ def test_label_keyed_costs_inside_a_reencoding_tool_explain_the_fix(small):
     net = BilinearNetClassifier(penalty_matrix={("c", "b"): 50.0}, **FAST)
     with pytest.raises(ValueError, match="re-encoded the labels.*as an array"):
         _reencoding_tools()["voting"](net).fit(X, y)
+
+
+@pytest.mark.parametrize("cls", [CostSensitiveNetClassifier, BilinearNetClassifier])
+def test_clone_keeps_each_parameter_one_at_a_time(cls):
+    # Every constructor parameter, sklimb's and skorch's, survives clone:
+    # clone(est).get_params() == est.get_params() (issue 9, "done when").
+    names = set(cls().get_params(deep=False)) | set(skorch_param_names())
+    assert {"compile", "use_caching", "torch_load_kwargs", "train_split"} <= names
+    for name in sorted(names):
+        marker = f"marker-{name}"
+        est = cls(**{name: marker})
+        twin = clone(est)
+        assert twin.get_params(deep=False)[name] == marker, name
+        assert twin.get_params(deep=False).keys() == est.get_params(deep=False).keys()
