@@ -565,6 +565,13 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         if reset:
             if classes is None:
                 classes = self.classes
+            elif self.classes is not None and not np.array_equal(
+                _sorted_classes(classes), _sorted_classes(self.classes)
+            ):
+                raise ValueError(
+                    f"partial_fit(classes={list(classes)!r}) differs from the "
+                    f"classes parameter {list(self.classes)!r}; give the labels once."
+                )
             found = np.unique(y) if classes is None else _sorted_classes(classes)
             if len(found) < 2:
                 raise ValueError(

@@ -835,6 +835,10 @@ def test_classes_parameter_fixes_the_labels(small):
         CostSensitiveNetClassifier(classes=[0, 0, 1], **FAST).fit(X, y)
     with pytest.raises(ValueError, match="unknown to the classifier"):
         CostSensitiveNetClassifier(classes=[0, 1], **FAST).fit(X, y)
+    with pytest.raises(ValueError, match="differs from the classes parameter"):
+        CostSensitiveNetClassifier(classes=labels, **FAST).partial_fit(
+            X, y, classes=np.arange(10)
+        )
 
 
 def test_repr_shows_the_parameters_set_by_the_user():
