@@ -163,9 +163,7 @@ def save_figures(summary, out_dir):
                 path = out_dir / f"{stem}.{ext}"
                 atomic_write(
                     path,
-                    lambda tmp, fig=fig, ext=ext: fig.savefig(
-                        tmp, dpi=130, format=ext
-                    ),
+                    lambda tmp, fig=fig, ext=ext: fig.savefig(tmp, dpi=130, format=ext),
                 )
                 paths.append(path)
     return paths

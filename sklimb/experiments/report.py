@@ -8,6 +8,7 @@ from .stats import ci_suffix as _ci_suffix
 
 __all__ = ["console_summary", "summary_markdown"]
 
+
 def _num(x, digits=1):
     return "n/a" if x is None or math.isnan(x) else f"{x:.{digits}f}"
 
