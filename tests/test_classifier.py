@@ -640,9 +640,7 @@ def test_float64_beyond_float32_range_is_refused(small):
         ({"loss": "focal", "criterion__reduction": "sum"}, "loss"),
     ],
 )
-def test_managed_skorch_params_are_refused_naming_the_sklimb_one(
-    params, names, small
-):
+def test_managed_skorch_params_are_refused_naming_the_sklimb_one(params, names, small):
     X, y = small
     with pytest.raises(ValueError, match=names):
         CostSensitiveNetClassifier(**{**FAST, **params}).fit(X, y)
