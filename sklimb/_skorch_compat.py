@@ -7,9 +7,10 @@ document as an extension point lives here, one commented item each, so that
 a skorch release that changes one of them fails in one place (and in
 ``tests/test_skorch_compat.py``), not deep inside a fit.
 
-Checked against skorch 1.2 to 1.4 (``.ci/min-versions`` runs the tests at
-the lowest); ``pyproject.toml`` declares ``skorch>=1.2,<1.5``. skorch 1.1
-cannot unpickle a net with torch >= 2.6 (``weights_only`` default).
+Checked with skorch 1.4.0 (the whole test suite) and 1.2.0 (the estimator
+tests, ``.ci/min-versions``; 1.3.0 on the pickling, routing and interrupt
+tests); ``pyproject.toml`` declares ``skorch>=1.2,<1.5``. skorch 1.1 cannot
+unpickle a net with torch >= 2.6 (``torch.load``'s ``weights_only`` default).
 """
 
 import inspect
