@@ -36,6 +36,7 @@ Same seeds give the same networks as sequential fits up to float rounding
 sequential fits only in distribution.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -598,6 +599,40 @@ class _Group:
                     opt.state[p] = self.optimizer.state(view)
 
 
+def _batch_hooks(net):
+    """Whether a callback of ``net`` other than the finite-loss guard acts
+    before or after each batch."""
+    from ._monitoring import FiniteLossGuard
+
+    for _, cb in net.callbacks_:
+        kind = type(cb)
+        if kind.on_batch_begin is not Callback.on_batch_begin:
+            return True
+        if kind.on_batch_end is not Callback.on_batch_end and not isinstance(
+            cb, FiniteLossGuard
+        ):
+            return True
+    return False
+
+
+def _record_batches(net, losses, sizes, hooks):
+    """Record an epoch's batches in ``net.history`` as skorch's epoch would."""
+    if hooks or not all(math.isfinite(v) for v in losses):
+        # Through the callbacks, batch by batch (the finite-loss guard raises
+        # its error at the first non-finite loss).
+        for value, size in zip(losses, sizes, strict=True):
+            net.notify("on_batch_begin", batch=None, training=True)
+            net.history.record_batch("train_loss", value)
+            net.history.record_batch("train_batch_size", size)
+            net.notify("on_batch_end", batch=None, training=True)
+        return
+    # What NeuralNet.on_batch_begin (history.new_batch) and record_batch write.
+    net.history[-1]["batches"].extend(
+        {"train_loss": value, "train_batch_size": size}
+        for value, size in zip(losses, sizes, strict=True)
+    )
+
+
 def _train_group(group, errors, index):
     """Train a group's nets together; record per-net errors in ``errors``."""
     ests, dataset = group.ests, group.dataset
@@ -615,6 +650,7 @@ def _train_group(group, errors, index):
         # optimiser update) as one CUDA graph per batch shape.
         step = CapturedStep(group.step, required=option is True)
     failed = [False] * len(ests)
+    batch_hooks = [_batch_hooks(e) for e in ests]
     epoch_kwargs = [{"dataset_train": d, "dataset_valid": None} for d in group.datasets]
     for e, d in zip(ests, group.datasets, strict=True):
         e.notify("on_train_begin", X=d, y=None)
@@ -633,11 +669,7 @@ def _train_group(group, errors, index):
                 if failed[k]:
                     continue
                 try:
-                    for value, size in zip(batch_losses[k], sizes, strict=True):
-                        e.notify("on_batch_begin", batch=None, training=True)
-                        e.history.record_batch("train_loss", value)
-                        e.history.record_batch("train_batch_size", size)
-                        e.notify("on_batch_end", batch=None, training=True)
+                    _record_batches(e, batch_losses[k], sizes, batch_hooks[k])
                     e.history.record("train_batch_count", len(sizes))
                     e.notify("on_epoch_end", **epoch_kwargs[k])
                 except Exception as exc:  # noqa: BLE001 - e.g. the finite-loss guard
