@@ -702,6 +702,7 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         -------
         self : object
         """
+        check_device(self.device)
         if not hasattr(self, "n_features_in_"):
             self._data_info_from_params()
         with self._resolved_device():
@@ -1114,6 +1115,7 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
 
     def _logits(self, X):
         check_is_fitted(self)
+        check_device(self.device)  # it may have been set since fit
         with self._resolved_device():
             dataset = self._dataset(self._validate_X(X))
             logits = super().forward(dataset, training=False, device="cpu")

@@ -130,6 +130,16 @@ def test_cuda_device_without_cuda_is_a_clear_error(device, data):
         CostSensitiveNetClassifier(**{**FAST, "device": device}).fit(*data)
 
 
+def test_bad_device_after_fit_or_before_initialize(data):
+    clf = CostSensitiveNetClassifier(**FAST).fit(*data)
+    clf.set_params(device="foo")
+    with pytest.raises(ValueError, match="device='foo' is not a torch device"):
+        clf.predict(data[0])
+    net = CostSensitiveNetClassifier(classes=[0, 1, 2], module__n_features=4)
+    with pytest.raises(ValueError, match="device='gpu0' is not a torch device"):
+        net.set_params(device="gpu0").initialize()
+
+
 def test_unused_penalty_matrix_warns(data):
     clf = CostSensitiveNetClassifier(loss="focal", penalty_matrix=np.ones((3, 3)))
     with pytest.warns(UserWarning, match="penalty_matrix is not used by loss='focal'"):
