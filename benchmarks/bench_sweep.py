@@ -214,7 +214,7 @@ def bench_search(device, epochs, repeats, tiny=False):
 # ---------------------------------------------------------------------------
 # 3. the replication runner
 # ---------------------------------------------------------------------------
-def bench_runner(device, epochs, full_grid, tiny=False):
+def bench_runner(device, epochs, full_grid, tiny=False, threads=1):
     from sklimb.experiments import SweepConfig, run_sweep
 
     out = {}
@@ -226,7 +226,12 @@ def bench_runner(device, epochs, full_grid, tiny=False):
         with tempfile.TemporaryDirectory() as folder:
             wall, cpu, result = _timed(
                 lambda folder=folder, batch=batch: run_sweep(
-                    config, folder, progress=False, plots=False, batch=batch
+                    config,
+                    folder,
+                    progress=False,
+                    plots=False,
+                    batch=batch,
+                    threads=threads,
                 ),
                 device,
             )
@@ -242,13 +247,19 @@ def bench_runner(device, epochs, full_grid, tiny=False):
         print(f"  runner {name:14s} {result.n_run} fits: {wall:7.2f} s", flush=True)
     out["speedup"] = out["one_at_a_time"]["s"] / out["batched"]["s"]
     out["epochs"] = config.epochs_for("digits")
+    out["threads"] = threads
     print(f"  -> {out['speedup']:.2f}x", flush=True)
     if full_grid:
         config = SweepConfig(datasets=("digits",), reps=10, device=device)
         with tempfile.TemporaryDirectory() as folder:
             wall, cpu, result = _timed(
                 lambda folder=folder: run_sweep(
-                    config, folder, progress=False, plots=False, batch=True
+                    config,
+                    folder,
+                    progress=False,
+                    plots=False,
+                    batch=True,
+                    threads=threads,
                 ),
                 device,
             )
@@ -431,6 +442,8 @@ def main(argv=None):
             epochs=1 if tiny else (20 if q else None),
             full_grid=args.full_grid,
             tiny=tiny,
+            # run_sweep's threads per fit: --threads, else its default of 1.
+            threads=args.threads or 1,
         )
     save()
     print(f"total {report['total_s']:.0f} s; results in {out}")
