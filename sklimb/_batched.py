@@ -1,12 +1,15 @@
 """Train many networks of one architecture at once.
 
 :func:`fit_batched` fits K sklimb nets on the same training data in one
-vectorised loop: their parameters are stacked (one flat ``(K, n_params)``
-tensor), the forward pass and the loss run under :func:`torch.func.vmap` with
+vectorised loop (:func:`fit_batched_each`: each net on its own data of the
+same size, e.g. cross-validation folds): their parameters are stacked (one
+flat buffer holding each parameter's K copies as a ``(K, *shape)`` block), the
+forward pass and the loss run under :func:`torch.func.vmap` with
 :func:`torch.func.functional_call`, one backward pass gives every network's
 gradient, and the optimiser update is one set of tensor operations over all
 networks. Small networks are bound by per-step overhead on a CPU and by kernel
-launches on a GPU, so K of them cost little more than one.
+launches on a GPU, so K of them cost less than K fits. On CUDA the group's
+whole step is replayed from CUDA graphs (the nets' ``cuda_graph`` parameter).
 
 Each network stays what a single fit would make of it:
 
@@ -27,8 +30,9 @@ parameters differ only in :data:`PER_NETWORK` parameters and their modules,
 criteria and optimisers have the same structure. Estimators that cannot be
 batched (early stopping, user callbacks, LBFGS or another optimiser, a
 callable loss, a module with buffers such as batch norm, a module ``vmap``
-cannot run, ``fit`` parameters for the module's ``forward``) are fitted one at
-a time, with one :class:`BatchedFallbackWarning` per call.
+cannot run, ``fit`` parameters for the module's ``forward``, convolutional
+nets on the CPU unless :data:`BATCH_CPU_CONVOLUTIONS`) are fitted one at a
+time, with one :class:`BatchedFallbackWarning` per call.
 
 Same seeds give the same networks as sequential fits up to float rounding
 (batched matrix products sum in another order). Dropout draws its masks under
