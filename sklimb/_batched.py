@@ -498,6 +498,9 @@ class _Group:
             for name in ("sample_weight", "sample_cost")
             if getattr(dataset, name) is not None
         ]
+        self.tables = {
+            name: getattr(dataset, name) for name in ("X", "y", *self.extra_names)
+        }
         unique = list({id(d): d for d in datasets}.values())
         self.stacked = None
         if len(unique) > 1:
@@ -508,6 +511,10 @@ class _Group:
             self.stacked = {
                 name: torch.stack([getattr(d, name) for d in unique])
                 for name in ("X", "y", *self.extra_names)
+            }
+            # The same rows as one table: fold f's row i is row f * n + i.
+            self.flat_stacked = {
+                name: t.reshape(-1, *t.shape[2:]) for name, t in self.stacked.items()
             }
         loss_call = _loss_call(crit0)
         module, input_shape, extra_names = (
@@ -559,15 +566,18 @@ class _Group:
 
     def _loss(self, idx):
         ds = self.dataset
+        # index_select on flat row numbers: several times faster on the CPU
+        # than advanced indexing with a (K, batch) index.
         if self.stacked is None:
-
-            def rows(name):
-                return getattr(ds, name)[idx]
-
+            flat_idx, tables = idx.reshape(-1), self.tables
         else:
+            n = self.stacked["y"].shape[1]
+            flat_idx, tables = (self.which * n + idx).reshape(-1), self.flat_stacked
 
-            def rows(name):
-                return self.stacked[name][self.which, idx]
+        def rows(name):
+            table = tables[name]
+            picked = torch.index_select(table, 0, flat_idx)
+            return picked.view(*idx.shape, *table.shape[1:])
 
         # _move copies the rows to the nets' device when the data are
         # streamed from (pinned) host memory, as the batch iterator does.
