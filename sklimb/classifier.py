@@ -116,9 +116,7 @@ def _sorted_classes(classes):
     arr = np.asarray(classes)
     found = np.unique(arr)
     if arr.ndim != 1 or len(found) != len(arr):
-        raise ValueError(
-            f"classes must list each label once, got {classes!r}."
-        )
+        raise ValueError(f"classes must list each label once, got {classes!r}.")
     return found
 
 
