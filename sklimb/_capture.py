@@ -90,7 +90,9 @@ def capture_blockers(net, fit_params=None):
     if net._grad_hooks:
         reasons.append("a callback reads the gradients of every batch")
     for name, cb in getattr(net, "callbacks_", []):
-        safe = isinstance(cb, _SAFE_CALLBACKS) or getattr(cb, "graph_safe", False)
+        # The exact classes: a subclass may act between steps (it can say it
+        # does not with graph_safe = True).
+        safe = type(cb) in _SAFE_CALLBACKS or getattr(cb, "graph_safe", False)
         if not safe:
             reasons.append(
                 f"the callback {name!r} ({type(cb).__name__}) may change the "

@@ -94,6 +94,26 @@ def test_default_callbacks_never_block_capture(digits, params):
     assert capture_blockers(clf) == ["the device is 'cpu', not CUDA"]
 
 
+def test_subclass_of_a_safe_callback_must_say_it_is_graph_safe(digits):
+    from skorch.callbacks import EarlyStopping
+
+    class Custom(EarlyStopping):
+        def on_epoch_begin(self, net, **kwargs):
+            pass
+
+    class Declared(Custom):
+        graph_safe = True
+
+    X, y = digits
+    for cls, blocked in ((Custom, True), (Declared, False)):
+        clf = CostSensitiveNetClassifier(
+            callbacks=[("custom", cls(monitor="train_loss"))],
+            **{**FAST, "max_epochs": 1},
+        ).fit(X, y)
+        reasons = capture_blockers(clf)
+        assert any("'custom'" in r for r in reasons) is blocked
+
+
 @pytest.mark.parametrize(
     "name, value", [("cuda_graph", "yes"), ("cuda_graph", 1.5), ("precision", "fp16")]
 )
