@@ -40,7 +40,6 @@ Same seeds give the same networks as sequential fits up to float rounding
 sequential fits only in distribution.
 """
 
-import math
 import warnings
 
 import numpy as np
@@ -51,6 +50,7 @@ from torch.func import functional_call, vmap
 from . import losses as L
 from ._capture import CapturedStep
 from ._rng import seeded_global_rng
+from ._training import acts_per_batch
 
 __all__ = [
     "BatchedFallbackWarning",
@@ -613,27 +613,11 @@ class _Group:
                     opt.state[p] = self.optimizer.state(view)
 
 
-def _batch_hooks(net):
-    """Whether a callback of ``net`` other than the finite-loss guard acts
-    before or after each batch."""
-    from ._monitoring import FiniteLossGuard
-
-    for _, cb in net.callbacks_:
-        kind = type(cb)
-        if kind.on_batch_begin is not Callback.on_batch_begin:
-            return True
-        if kind.on_batch_end is not Callback.on_batch_end and not isinstance(
-            cb, FiniteLossGuard
-        ):
-            return True
-    return False
-
-
 def _record_batches(net, losses, sizes, hooks):
     """Record an epoch's batches in ``net.history`` as skorch's epoch would."""
-    if hooks or not all(math.isfinite(v) for v in losses):
-        # Through the callbacks, batch by batch (the finite-loss guard raises
-        # its error at the first non-finite loss).
+    if hooks:
+        # Through the callbacks, batch by batch. (A non-finite loss is the
+        # finite-loss guard's error at the end of the epoch, either way.)
         for value, size in zip(losses, sizes, strict=True):
             net.notify("on_batch_begin", batch=None, training=True)
             net.history.record_batch("train_loss", value)
@@ -664,7 +648,7 @@ def _train_group(group, errors, index):
         # optimiser update) as one CUDA graph per batch shape.
         step = CapturedStep(group.step, required=option is True)
     failed = [False] * len(ests)
-    batch_hooks = [_batch_hooks(e) for e in ests]
+    batch_hooks = [acts_per_batch(e) for e in ests]
     epoch_kwargs = [{"dataset_train": d, "dataset_valid": None} for d in group.datasets]
     for e, d in zip(ests, group.datasets, strict=True):
         e.notify("on_train_begin", X=d, y=None)

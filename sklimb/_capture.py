@@ -57,12 +57,6 @@ def _optimizers(net):
     return [getattr(net, name + "_") for name in net._optimizers]
 
 
-def _capturable_optimizer(opt):
-    if isinstance(opt, torch.optim.SGD):
-        return True
-    return all("capturable" in group for group in opt.param_groups)
-
-
 def capture_blockers(net, fit_params=None):
     """Why the training step of ``net`` cannot be captured (empty: it can).
 
@@ -275,7 +269,6 @@ def make_optimizer_capturable(net, capturable=True):
     CPU (where PyTorch refuses capturable optimisers).
     """
     for opt in _optimizers(net):
-        if _capturable_optimizer(opt):
-            for group in opt.param_groups:
-                if "capturable" in group:
-                    group["capturable"] = capturable
+        for group in opt.param_groups:
+            if "capturable" in group:  # SGD has no state to place
+                group["capturable"] = capturable

@@ -23,6 +23,7 @@ __all__ = [
     "SKORCH_TESTED_RANGE",
     "fit_loop_reporting_interrupt",
     "grad_hooks_in_use",
+    "hooks_in_use",
     "reinitialize_criterion",
     "set_training_modes",
     "skorch_param_names",
@@ -155,18 +156,25 @@ def set_training_modes(net, training=True):
 
 
 # 4. ``on_grad_computed`` is notified by skorch's ``train_step`` with a
-#    ``TeeGenerator`` over the parameters, for every batch. Whether anything
-#    implements it is read by comparing with skorch's no-op base methods
-#    (``NeuralNet.on_grad_computed``, ``Callback.on_grad_computed``) and from
-#    the private ``callbacks_`` list of initialised callbacks.
-def grad_hooks_in_use(net):
-    """Whether the net or one of its callbacks implements on_grad_computed."""
-    if type(net).on_grad_computed is not NeuralNet.on_grad_computed:
+#    ``TeeGenerator`` over the parameters, for every batch (and
+#    ``on_batch_begin`` / ``on_batch_end`` by its epoch loop). Whether anything
+#    implements a hook is read by comparing with skorch's no-op base methods
+#    (``NeuralNet.<hook>``, ``Callback.<hook>``) and from the private
+#    ``callbacks_`` list of initialised callbacks.
+def hooks_in_use(net, *hooks):
+    """Whether the net or one of its callbacks implements one of ``hooks``."""
+    if any(getattr(type(net), h) is not getattr(NeuralNet, h) for h in hooks):
         return True
     return any(
-        type(cb).on_grad_computed is not Callback.on_grad_computed
-        for _, cb in net.callbacks_
+        getattr(type(cb), h) is not getattr(Callback, h)
+        for _, cb in getattr(net, "callbacks_", [])
+        for h in hooks
     )
+
+
+def grad_hooks_in_use(net):
+    """Whether the net or one of its callbacks implements on_grad_computed."""
+    return hooks_in_use(net, "on_grad_computed")
 
 
 # 5. Rebuilding the criterion of an initialised net. skorch rebuilds it only

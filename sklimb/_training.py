@@ -11,27 +11,15 @@ runs.
 """
 
 import torch
-from skorch import NeuralNet
-from skorch.callbacks import Callback
+
+from ._skorch_compat import hooks_in_use
 
 __all__ = ["acts_per_batch", "run_epoch"]
-
-_BATCH_HOOKS = ("on_batch_begin", "on_batch_end")
-
-
-def _overrides(obj, base, hook):
-    return getattr(type(obj), hook, None) is not getattr(base, hook)
 
 
 def acts_per_batch(net):
     """Whether the net or one of its callbacks implements a per-batch hook."""
-    if any(_overrides(net, NeuralNet, hook) for hook in _BATCH_HOOKS):
-        return True
-    return any(
-        _overrides(cb, Callback, hook)
-        for _, cb in getattr(net, "callbacks_", [])
-        for hook in _BATCH_HOOKS
-    )
+    return hooks_in_use(net, "on_batch_begin", "on_batch_end")
 
 
 def _batch_len(batch):

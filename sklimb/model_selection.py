@@ -283,9 +283,6 @@ class _BatchedSearchMixin:
         ]
         return tasks, reasons
 
-    def _candidates(self):  # pragma: no cover - defined by the subclasses
-        raise NotImplementedError
-
     def fit(self, X, y=None, **params):
         """Run fit with all sets of parameters, training networks in groups.
 
