@@ -51,7 +51,7 @@ from ._skorch_compat import (
     skorch_param_names,
     validate_constraints,
 )
-from ._training import acts_per_batch, run_epoch
+from ._training import acts_per_batch, lean_step_allowed, lean_train_step, run_epoch
 from ._validation import (
     COST_LOSSES,
     check_device,
@@ -742,6 +742,14 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
             return super().load_params(*args, **kwargs)
 
     def infer(self, x, **fit_params):
+        if self.precision != "bfloat16" and isinstance(x, torch.Tensor):
+            # skorch's infer for a tensor: ``to_tensor`` is ``x.to(device)``,
+            # then the module; done here without its type dispatch, which
+            # costs as much as the loss on a small net (benchmarks/README.md).
+            x = x.to(self.device)
+            if self.input_shape is not None:
+                x = x.reshape(-1, *self.input_shape)
+            return self.module_(x, **fit_params)
         if self.input_shape is not None and not isinstance(x, dict):
             x = x.reshape(-1, *self.input_shape)
         if self.precision != "bfloat16":
@@ -763,6 +771,7 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
     def on_train_begin(self, net, X=None, y=None, **kwargs):
         super().on_train_begin(net, X=X, y=y, **kwargs)
         self._captured_step = None
+        self._lean_step = lean_step_allowed(self)
         if (
             self.precision == "bfloat16"
             and str(self.device).startswith("cuda")
@@ -813,6 +822,8 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         # accumulator, and notifies on_grad_computed with a generator over the
         # parameters; skorch documents overriding train_step for finer control.
         # Optimizers that re-evaluate the loss (LBFGS) keep skorch's path.
+        if getattr(self, "_lean_step", False):
+            return lean_train_step(self, batch, **fit_params)
         optimizers = [getattr(self, name + "_") for name in self._optimizers]
         if any(isinstance(opt, torch.optim.LBFGS) for opt in optimizers):
             return super().train_step(batch, **fit_params)
