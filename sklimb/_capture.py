@@ -31,7 +31,7 @@ from skorch.callbacks import (
     PrintLog,
 )
 
-from ._monitoring import EpochProgressBar, FiniteLossGuard
+from ._monitoring import EpochLoss, EpochProgressBar, FiniteLossGuard
 
 __all__ = [
     "CapturedStep",
@@ -46,6 +46,7 @@ _MAX_GRAPHS = 2
 _SAFE_CALLBACKS = (
     EpochTimer,
     PassthroughScoring,
+    EpochLoss,
     PrintLog,
     EarlyStopping,
     FiniteLossGuard,

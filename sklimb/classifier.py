@@ -22,7 +22,6 @@ from skorch.callbacks import (
     Callback,
     EarlyStopping,
     EpochTimer,
-    PassthroughScoring,
     PrintLog,
 )
 from skorch.utils import TeeGenerator
@@ -41,7 +40,7 @@ from ._iterator import (
     to_storage,
 )
 from ._loss_registry import LOSS_PARAMETERS, LOSSES, build_criterion
-from ._monitoring import EpochProgressBar, FiniteLossGuard
+from ._monitoring import EpochLoss, EpochProgressBar, FiniteLossGuard
 from ._rng import seeded_global_rng
 from ._skorch_compat import (
     fit_loop_reporting_interrupt,
@@ -600,8 +599,8 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
     def _default_callbacks(self):
         cbs = [
             ("epoch_timer", EpochTimer()),
-            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
-            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("train_loss", EpochLoss(name="train_loss", on_train=True)),
+            ("valid_loss", EpochLoss(name="valid_loss")),
             ("finite_loss", FiniteLossGuard()),
         ]
         if self._holds_out:

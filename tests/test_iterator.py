@@ -50,3 +50,27 @@ def test_batches_of_a_sparse_dataset_are_dense(matrix):
     assert sum(seen) == 60
     train = dataset.subset(np.arange(0, 60, 2))
     assert isinstance(train.X, SparseRows) and len(train) == 30
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_batches_are_the_rows_the_dataset_gives(weighted, shuffle):
+    X = torch.arange(50.0).reshape(25, 2)
+    y = torch.arange(25) % 3
+    sw = torch.linspace(0.5, 1.5, 25) if weighted else None
+    ds = DeviceDataset(X, y, sample_weight=sw)
+    gen = torch.Generator().manual_seed(0)
+    order = torch.randperm(25, generator=torch.Generator().manual_seed(0))
+    batches = list(BatchIterator(ds, 10, shuffle=shuffle, generator=gen))
+    assert [len(b[0]) for b in batches] == [10, 10, 5]
+    for k, (Xb, yb) in enumerate(batches):
+        idx = slice(10 * k, 10 * k + 10)
+        rows = order[idx] if shuffle else torch.arange(25)[idx]
+        expected_X, expected_y = ds[rows]
+        torch.testing.assert_close(Xb, expected_X)
+        if weighted:
+            torch.testing.assert_close(yb["sample_weight"], expected_y["sample_weight"])
+            yb, expected_y = yb["target"], expected_y["target"]
+        torch.testing.assert_close(yb, expected_y)
+    # Without targets (prediction) the reader gives None in their place.
+    assert all(t is None for _, t in BatchIterator(DeviceDataset(X), 10))

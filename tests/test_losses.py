@@ -906,3 +906,55 @@ def test_sample_cost_wrong_shape():
         L.bilinear_loss(_Z, _Y, sample_cost=torch.ones(3))
     with pytest.raises(ValueError, match=re.escape("got (3, 3)")):
         L.log_bilinear_loss(_Z, _Y, sample_cost=torch.ones(3, 3))
+
+
+# ---------------------------------------------------------------------------
+# The unweighted bilinear loss takes a shorter path (fewer autograd nodes)
+# ---------------------------------------------------------------------------
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
+@pytest.mark.parametrize("costs", ["penalty_matrix", "sample_cost"])
+def test_unweighted_bilinear_path_equals_the_general_path(reduction, alpha, costs):
+    z, y = _data(3, 5)
+    rng = np.random.default_rng(3)
+    A = torch.as_tensor(rng.uniform(0, 2, size=(5, 5)))
+    kw = (
+        {"penalty_matrix": A}
+        if costs == "penalty_matrix"
+        else {"sample_cost": torch.as_tensor(rng.uniform(0, 2, size=z.shape))}
+    )
+    ones = torch.ones(len(y), dtype=torch.float64)
+    results = []
+    for extra in ({}, {"sample_weight": ones}):  # unit weights: the general path
+        zt = torch.tensor(z, requires_grad=True)
+        loss = L.bilinear_loss(
+            zt, torch.as_tensor(y), alpha=alpha, reduction=reduction, **kw, **extra
+        )
+        loss.backward()
+        results.append((loss.detach(), zt.grad))
+    (fast, fast_grad), (general, general_grad) = results
+    torch.testing.assert_close(fast, general, rtol=1e-12, atol=1e-12)
+    torch.testing.assert_close(fast_grad, general_grad, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+def test_unweighted_bilinear_gradient_passes_gradcheck(reduction):
+    z, y = _data(4, 4)
+    A = torch.as_tensor(np.random.default_rng(4).uniform(0, 1, size=(4, 4)))
+    zt = torch.tensor(z, requires_grad=True)
+    assert torch.autograd.gradcheck(
+        lambda t: L.bilinear_loss(
+            t, torch.as_tensor(y), A, alpha=0.7, reduction=reduction
+        ),
+        (zt,),
+    )
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_unweighted_bilinear_is_finite_at_extreme_logits(dtype, reduction):
+    z, y = _extreme(dtype)
+    A = torch.ones(3, 3, dtype=dtype) - torch.eye(3, dtype=dtype)
+    loss = L.bilinear_loss(z, y, A, alpha=0.9, reduction=reduction)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(z.grad).all()

@@ -3,15 +3,18 @@ bfloat16 on the CPU; the CUDA side is in test_cuda.py."""
 
 import pickle
 import warnings
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, PassthroughScoring
+from skorch.history import History
 
 from sklimb import CostSensitiveNetClassifier
 from sklimb._capture import capture_blockers
-from sklimb._training import acts_per_batch
+from sklimb._monitoring import FiniteLossGuard
+from sklimb._training import acts_per_batch, lean_step_allowed
 
 FAST = dict(max_epochs=3, batch_size=64, random_state=0, device="cpu")
 
@@ -176,3 +179,76 @@ def test_data_stays_where_the_net_runs_on_the_cpu():
     assert not DeviceDataset(X, torch.arange(4), device="cpu:0").streamed
     xb, yb = ds[torch.tensor([2, 0])]
     assert xb.shape == (2, 2) and yb.tolist() == [2, 0]
+
+
+# ---------------------------------------------------------------------------
+# The lean eager step and the epoch callbacks
+# ---------------------------------------------------------------------------
+class _SkorchStep(CostSensitiveNetClassifier):
+    """Overrides train_step_single (calling skorch's): the lean step is off."""
+
+    def train_step_single(self, batch, **fit_params):
+        return super().train_step_single(batch, **fit_params)
+
+
+class _GradHook(Callback):
+    def on_grad_computed(self, net, named_parameters, **kwargs):
+        pass
+
+
+def test_lean_step_trains_exactly_as_skorchs_step(digits):
+    X, y = digits
+    lean = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    skorch_step = _SkorchStep(**FAST).fit(X, y)
+    assert lean_step_allowed(lean) and not lean_step_allowed(skorch_step)
+    np.testing.assert_allclose(
+        lean.history[:, "batches", :, "train_loss"],
+        skorch_step.history[:, "batches", :, "train_loss"],
+        rtol=1e-6,
+    )
+    np.testing.assert_allclose(
+        lean.predict_proba(X), skorch_step.predict_proba(X), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"callbacks": [("grad_hook", _GradHook())]},
+        {"optimizer": torch.optim.LBFGS, "batch_size": -1, "max_epochs": 2},
+    ],
+    ids=["on_grad_computed", "lbfgs"],
+)
+def test_lean_step_is_off_when_skorchs_step_is_needed(digits, params):
+    X, y = digits
+    clf = CostSensitiveNetClassifier(**{**FAST, **params}).fit(X, y)
+    assert not lean_step_allowed(clf)
+    assert np.isfinite(clf.history[:, "train_loss"]).all()
+
+
+def test_epoch_loss_records_what_skorchs_passthrough_scoring_records(digits):
+    X, y = digits
+    clf = CostSensitiveNetClassifier(early_stopping=True, **FAST).fit(X, y)
+    for name, on_train in (("train_loss", True), ("valid_loss", False)):
+        reference = PassthroughScoring(name=name, on_train=on_train).initialize()
+        best = []
+        for epoch in range(len(clf.history)):
+            score = reference.get_avg_score(History(clf.history[: epoch + 1]))
+            best.append(bool(reference._is_best_score(score)))
+            reference.best_score_ = min(reference.best_score_, score)
+            assert clf.history[epoch, name] == pytest.approx(score, rel=1e-12)
+        assert clf.history[:, name + "_best"] == best
+
+
+@pytest.mark.parametrize(
+    "key, phase", [("train_loss", "training"), ("valid_loss", "validation")]
+)
+@pytest.mark.parametrize("bad", [float("nan"), float("inf"), -float("inf")])
+def test_finite_loss_guard_names_the_phase_and_the_value(key, phase, bad):
+    net = SimpleNamespace(history=History())
+    net.history.new_epoch()
+    for value in (0.5, bad, 0.25):
+        net.history.new_batch()
+        net.history.record_batch(key, value)
+    with pytest.raises(FloatingPointError, match=f"The {phase} loss became {bad}"):
+        FiniteLossGuard().on_epoch_end(net)
