@@ -123,9 +123,12 @@ def _cost_rows(logits, target, penalty_matrix, sample_cost):
 def log_one_minus_softmax(logits):
     """Stable :math:`\\log(1 - \\mathrm{softmax}(z)_j)` for every class ``j``.
 
-    Computed as :math:`\\mathrm{logsumexp}_{k \\neq j} z_k -
-    \\mathrm{logsumexp}_k z_k`, which stays finite when :math:`\\hat y_j`
-    rounds to 1.
+    Every class but the most probable one has :math:`\\hat y_j \\le 1/2`,
+    where :math:`\\log(1 - \\hat y_j)` is ``log1p(-exp(log_softmax))``,
+    accurate and with a gradient bounded by 1. For the most probable class it
+    is :math:`\\mathrm{logsumexp}_{k \\neq j} z_k - \\mathrm{logsumexp}_k
+    z_k`, which stays finite when :math:`\\hat y_j` rounds to 1. Time and
+    memory grow with the number of classes, not with its square.
 
     Parameters
     ----------
@@ -145,17 +148,28 @@ def log_one_minus_softmax(logits):
     >>> torch.isfinite(log_one_minus_softmax(z)).all().item()
     True
     """
+    return _log_p_and_log_q(logits)[1]
+
+
+def _log_p_and_log_q(logits):
+    """``log_softmax(logits)`` and :func:`log_one_minus_softmax` from one
+    log-sum-exp."""
     n_classes = logits.shape[-1]
     # Shifting by the row maximum first keeps both log-sum-exps small, so their
     # difference does not cancel catastrophically when the logits are large
     # (in float32, logits of 1e4 would otherwise lose three digits).
-    logits = logits - logits.amax(dim=-1, keepdim=True).detach()
-    eye = torch.eye(n_classes, dtype=torch.bool, device=logits.device)
-    # (n, 1, C) broadcast to (n, C, C); row j masks out class j.
-    others = logits.unsqueeze(-2).masked_fill(eye, float("-inf"))
-    return torch.logsumexp(others, dim=-1) - torch.logsumexp(
-        logits, dim=-1, keepdim=True
-    )
+    z = logits - logits.amax(dim=-1, keepdim=True).detach()
+    lse = torch.logsumexp(z, dim=-1, keepdim=True)
+    # One class per row (the first maximum) takes the log-sum-exp route; a
+    # comparison with arange rather than one_hot also works under vmap.
+    classes = torch.arange(n_classes, device=logits.device)
+    top = classes == z.argmax(dim=-1, keepdim=True)
+    # -1 in place of the top class's log-probability: its log1p branch is
+    # discarded, and a finite input keeps that branch's gradient at zero.
+    log_p = z - lse
+    rest = torch.log1p(-torch.exp(log_p.masked_fill(top, -1.0)))
+    others = torch.logsumexp(z.masked_fill(top, float("-inf")), dim=-1, keepdim=True)
+    return log_p, torch.where(top, others - lse, rest)
 
 
 def _ce_per_sample(logits, target):
@@ -265,8 +279,8 @@ def bilinear_loss(
         and reduction != "none"
         and not isinstance(alpha, torch.Tensor)
     ):
-        return _unweighted_bilinear(
-            logits, target, penalty_matrix, alpha, sample_cost, reduction
+        return _unweighted_cost_loss(
+            logits, target, penalty_matrix, alpha, sample_cost, reduction, log=False
         )
     costs = _cost_rows(logits, target, penalty_matrix, sample_cost)
     # One log-softmax serves both terms: CE = -log p_y and p = exp(log p).
@@ -277,19 +291,24 @@ def bilinear_loss(
     return _reduce(per_sample, target, weight, sample_weight, reduction)
 
 
-def _unweighted_bilinear(logits, target, penalty_matrix, alpha, sample_cost, reduction):
-    """:func:`bilinear_loss` without weights, in as few operations as possible.
+def _unweighted_cost_loss(
+    logits, target, penalty_matrix, alpha, sample_cost, reduction, log
+):
+    """:func:`bilinear_loss` (``log=False``) or :func:`log_bilinear_loss`
+    (``log=True``) without weights, in as few operations as possible.
 
-    The batch's bilinear term is one dot product of the cost rows (scaled by
-    ``alpha`` and by ``1 / n`` for the mean before they are gathered) with
-    the probabilities, and cross-entropy is PyTorch's ``nll_loss`` of the
-    same log-softmax. On a small network every operation, and its node in
-    the backward pass, costs about as much as a layer of the model; this
-    path records six where the general one records about twelve
-    (``benchmarks/README.md``).
+    The batch's cost term is one dot product of the cost rows (scaled by
+    ``alpha``, and by ``1 / n`` for the mean, before they are gathered) with
+    the probabilities or with :math:`-\\log(1 - \\hat y)`, and cross-entropy
+    is PyTorch's ``nll_loss`` of the same log-probabilities. On a small
+    network every operation, and its node in the backward pass, costs about
+    as much as a layer of the model; the bilinear loss records six here where
+    the general path records about twelve (``benchmarks/README.md``).
     """
     _check_reduction(reduction)
     scale = float(alpha) / len(logits) if reduction == "mean" else float(alpha)
+    if log:
+        scale = -scale
     if sample_cost is None:
         if penalty_matrix is None:
             raise ValueError("penalty_matrix is required unless sample_cost is given.")
@@ -297,10 +316,14 @@ def _unweighted_bilinear(logits, target, penalty_matrix, alpha, sample_cost, red
         costs = (A * scale).index_select(0, target)
     else:
         costs = _cost_rows(logits, target, None, sample_cost) * scale
-    log_p = torch.log_softmax(logits, dim=-1)
-    bilinear = torch.dot(costs.reshape(-1), log_p.exp().reshape(-1))
+    if log:
+        log_p, term = _log_p_and_log_q(logits)
+    else:
+        log_p = torch.log_softmax(logits, dim=-1)
+        term = log_p.exp()
+    cost = torch.dot(costs.reshape(-1), term.reshape(-1))
     ce = F.nll_loss(log_p, target, reduction=reduction)
-    return torch.add(bilinear, ce, alpha=1.0 - float(alpha))
+    return torch.add(cost, ce, alpha=1.0 - float(alpha))
 
 
 def log_bilinear_loss(
@@ -364,6 +387,15 @@ def log_bilinear_loss(
     0.6931
     """
     _check_alpha(alpha)
+    if (
+        weight is None
+        and sample_weight is None
+        and reduction != "none"
+        and not isinstance(alpha, torch.Tensor)
+    ):
+        return _unweighted_cost_loss(
+            logits, target, penalty_matrix, alpha, sample_cost, reduction, log=True
+        )
     costs = _cost_rows(logits, target, penalty_matrix, sample_cost)
     log_bilinear = -(costs * log_one_minus_softmax(logits)).sum(dim=-1)
     per_sample = (1 - alpha) * _ce_per_sample(logits, target) + alpha * log_bilinear

@@ -909,12 +909,21 @@ def test_sample_cost_wrong_shape():
 
 
 # ---------------------------------------------------------------------------
-# The unweighted bilinear loss takes a shorter path (fewer autograd nodes)
+# The unweighted (log-)bilinear loss takes a shorter path (fewer autograd nodes)
 # ---------------------------------------------------------------------------
+COST_LOSSES = [
+    pytest.param(L.bilinear_loss, id="bilinear"),
+    pytest.param(L.log_bilinear_loss, id="log_bilinear"),
+]
+
+
+@pytest.mark.parametrize("loss", COST_LOSSES)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("alpha", [0.0, 0.3, 1.0])
 @pytest.mark.parametrize("costs", ["penalty_matrix", "sample_cost"])
-def test_unweighted_bilinear_path_equals_the_general_path(reduction, alpha, costs):
+def test_unweighted_cost_loss_path_equals_the_general_path(
+    loss, reduction, alpha, costs
+):
     z, y = _data(3, 5)
     rng = np.random.default_rng(3)
     A = torch.as_tensor(rng.uniform(0, 2, size=(5, 5)))
@@ -927,34 +936,65 @@ def test_unweighted_bilinear_path_equals_the_general_path(reduction, alpha, cost
     results = []
     for extra in ({}, {"sample_weight": ones}):  # unit weights: the general path
         zt = torch.tensor(z, requires_grad=True)
-        loss = L.bilinear_loss(
+        value = loss(
             zt, torch.as_tensor(y), alpha=alpha, reduction=reduction, **kw, **extra
         )
-        loss.backward()
-        results.append((loss.detach(), zt.grad))
+        value.backward()
+        results.append((value.detach(), zt.grad))
     (fast, fast_grad), (general, general_grad) = results
     torch.testing.assert_close(fast, general, rtol=1e-12, atol=1e-12)
     torch.testing.assert_close(fast_grad, general_grad, rtol=1e-12, atol=1e-12)
 
 
+@pytest.mark.parametrize("loss", COST_LOSSES)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
-def test_unweighted_bilinear_gradient_passes_gradcheck(reduction):
+def test_unweighted_cost_loss_gradient_passes_gradcheck(loss, reduction):
     z, y = _data(4, 4)
     A = torch.as_tensor(np.random.default_rng(4).uniform(0, 1, size=(4, 4)))
     zt = torch.tensor(z, requires_grad=True)
     assert torch.autograd.gradcheck(
-        lambda t: L.bilinear_loss(
-            t, torch.as_tensor(y), A, alpha=0.7, reduction=reduction
-        ),
+        lambda t: loss(t, torch.as_tensor(y), A, alpha=0.7, reduction=reduction),
         (zt,),
     )
 
 
+@pytest.mark.parametrize("loss", COST_LOSSES)
 @pytest.mark.parametrize("reduction", ["mean", "sum"])
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_unweighted_bilinear_is_finite_at_extreme_logits(dtype, reduction):
+def test_unweighted_cost_loss_is_finite_at_extreme_logits(loss, dtype, reduction):
     z, y = _extreme(dtype)
     A = torch.ones(3, 3, dtype=dtype) - torch.eye(3, dtype=dtype)
-    loss = L.bilinear_loss(z, y, A, alpha=0.9, reduction=reduction)
-    loss.backward()
-    assert torch.isfinite(loss) and torch.isfinite(z.grad).all()
+    value = loss(z, y, A, alpha=0.9, reduction=reduction)
+    value.backward()
+    assert torch.isfinite(value) and torch.isfinite(z.grad).all()
+
+
+def test_log_one_minus_softmax_memory_grows_with_the_classes_not_their_square():
+    # With 500 classes an (n, C, C) intermediate would hold 250,000 values a row.
+    n, C = 4, 500
+    z = torch.randn(n, C, dtype=torch.float64, requires_grad=True)
+    largest = []
+
+    def pack(t):
+        largest.append(t.numel())
+        return t
+
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        out = L.log_one_minus_softmax(z)
+    assert max(largest) <= n * C
+    expected = torch.log1p(-torch.softmax(z.detach(), dim=-1))
+    torch.testing.assert_close(out.detach(), expected, rtol=1e-12, atol=1e-12)
+    out.sum().backward()
+    assert torch.isfinite(z.grad).all()
+
+
+def test_log_one_minus_softmax_with_tied_maxima_and_under_vmap():
+    z = torch.tensor([[3.0, 3.0, 0.0], [50.0, 50.0, -50.0], [0.0, 0.0, 0.0]])
+    z = z.double()
+    expected = torch.log1p(-torch.softmax(z, dim=-1))
+    torch.testing.assert_close(L.log_one_minus_softmax(z), expected)
+    stacked = torch.stack([z, 2 * z])
+    torch.testing.assert_close(
+        torch.func.vmap(L.log_one_minus_softmax)(stacked),
+        torch.stack([L.log_one_minus_softmax(z), L.log_one_minus_softmax(2 * z)]),
+    )
