@@ -272,22 +272,51 @@ def bilinear_loss(
     >>> bilinear_loss(z, torch.tensor([0]), A, alpha=1.0).item()
     0.5
     """
+    return _cost_loss(
+        logits,
+        target,
+        penalty_matrix,
+        alpha,
+        weight,
+        sample_weight,
+        sample_cost,
+        reduction,
+        log=False,
+    )
+
+
+def _cost_loss(
+    logits,
+    target,
+    penalty_matrix,
+    alpha,
+    weight,
+    sample_weight,
+    sample_cost,
+    reduction,
+    log,
+):
+    """:func:`bilinear_loss` (``log=False``) or :func:`log_bilinear_loss`."""
     _check_alpha(alpha)
     if (
         weight is None
         and sample_weight is None
         and reduction != "none"
-        and not isinstance(alpha, torch.Tensor)
+        and not isinstance(alpha, torch.Tensor)  # vmapped: one alpha per net
     ):
         return _unweighted_cost_loss(
-            logits, target, penalty_matrix, alpha, sample_cost, reduction, log=False
+            logits, target, penalty_matrix, alpha, sample_cost, reduction, log
         )
     costs = _cost_rows(logits, target, penalty_matrix, sample_cost)
-    # One log-softmax serves both terms: CE = -log p_y and p = exp(log p).
-    log_p = torch.log_softmax(logits, dim=-1)
-    bilinear = (costs * log_p.exp()).sum(dim=-1)
+    # One log-sum-exp serves both terms: CE = -log p_y and the cost term.
+    if log:
+        log_p, log_q = _log_p_and_log_q(logits)
+        cost = -(costs * log_q).sum(dim=-1)
+    else:
+        log_p = torch.log_softmax(logits, dim=-1)
+        cost = (costs * log_p.exp()).sum(dim=-1)
     ce = -log_p.gather(-1, target[:, None])[:, 0]
-    per_sample = (1 - alpha) * ce + alpha * bilinear
+    per_sample = (1 - alpha) * ce + alpha * cost
     return _reduce(per_sample, target, weight, sample_weight, reduction)
 
 
@@ -386,20 +415,17 @@ def log_bilinear_loss(
     >>> round(log_bilinear_loss(z, torch.tensor([0]), A, alpha=1.0).item(), 4)
     0.6931
     """
-    _check_alpha(alpha)
-    if (
-        weight is None
-        and sample_weight is None
-        and reduction != "none"
-        and not isinstance(alpha, torch.Tensor)
-    ):
-        return _unweighted_cost_loss(
-            logits, target, penalty_matrix, alpha, sample_cost, reduction, log=True
-        )
-    costs = _cost_rows(logits, target, penalty_matrix, sample_cost)
-    log_bilinear = -(costs * log_one_minus_softmax(logits)).sum(dim=-1)
-    per_sample = (1 - alpha) * _ce_per_sample(logits, target) + alpha * log_bilinear
-    return _reduce(per_sample, target, weight, sample_weight, reduction)
+    return _cost_loss(
+        logits,
+        target,
+        penalty_matrix,
+        alpha,
+        weight,
+        sample_weight,
+        sample_cost,
+        reduction,
+        log=True,
+    )
 
 
 def focal_loss(
