@@ -29,9 +29,8 @@ class EpochLoss(PassthroughScoring):
         ]
         if not rows:  # no batches of this phase (no validation data)
             return
-        # np.average of skorch, exactly rounded, without NumPy's per-call cost.
-        score = math.fsum(row[self.name] * row[size_key] for row in rows) / math.fsum(
-            row[size_key] for row in rows
+        score = _weighted_mean(
+            [row[self.name] for row in rows], [row[size_key] for row in rows]
         )
         is_best = self._is_best_score(score)
         if is_best:
@@ -39,6 +38,17 @@ class EpochLoss(PassthroughScoring):
         net.history.record(self.name, score)
         if is_best is not None:
             net.history.record(self.name + "_best", bool(is_best))
+
+
+def _weighted_mean(values, weights):
+    """skorch's ``np.average(values, weights=weights)``, exactly rounded and
+    without NumPy's per-call cost; NaN where the sum is undefined (both
+    infinities), as NumPy gives, so that FiniteLossGuard reports it."""
+    try:
+        total = math.fsum(v * w for v, w in zip(values, weights, strict=True))
+    except (ValueError, OverflowError):  # inf - inf, or an overflowing sum
+        total = sum(v * w for v, w in zip(values, weights, strict=True))
+    return total / math.fsum(weights)
 
 
 class FiniteLossGuard(Callback):

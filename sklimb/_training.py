@@ -16,6 +16,7 @@ skorch's per-batch plumbing around it (see :func:`lean_step_allowed`).
 import torch
 from skorch import NeuralNet
 from skorch.dataset import unpack_data
+from skorch.history import History
 
 from ._skorch_compat import grad_hooks_in_use, hooks_in_use
 
@@ -84,14 +85,21 @@ def run_epoch(net, iterator, training, prefix, step_fn, **fit_params):
         return
     losses, sizes = [], []
     for batch in iterator:
-        losses.append(step_fn(batch, **fit_params)["loss"])
+        # Detached, so that each batch's autograd graph (and whatever its
+        # nodes hold) is freed with the batch, not at the end of the epoch.
+        losses.append(step_fn(batch, **fit_params)["loss"].detach())
         sizes.append(_batch_len(batch))
-    with torch.no_grad():
-        values = torch.stack(losses).reshape(-1).float().tolist() if losses else []
+    values = torch.stack(losses).reshape(-1).float().tolist() if losses else []
     history = net.history
-    # What History.new_batch and record_batch write, one row per batch.
-    rows = history[-1]["batches"]
     loss_key, size_key = prefix + "_loss", prefix + "_batch_size"
-    for value, size in zip(values, sizes, strict=True):
-        rows.append({loss_key: value, size_key: size})
+    if type(history) is History:
+        # What History.new_batch and record_batch write, one row per batch.
+        rows = history[-1]["batches"]
+        for value, size in zip(values, sizes, strict=True):
+            rows.append({loss_key: value, size_key: size})
+    else:  # e.g. skorch's DistributedHistory, which shares rows through its API
+        for value, size in zip(values, sizes, strict=True):
+            history.new_batch()
+            history.record_batch(loss_key, value)
+            history.record_batch(size_key, size)
     history.record(prefix + "_batch_count", len(values))

@@ -303,6 +303,9 @@ def _cost_loss(
         and sample_weight is None
         and reduction != "none"
         and not isinstance(alpha, torch.Tensor)  # vmapped: one alpha per net
+        and len(logits) > 0
+        # nll_loss sums float16 in float16 on the CPU (inf beyond 65504 rows).
+        and logits.dtype in (torch.float32, torch.float64)
     ):
         return _unweighted_cost_loss(
             logits, target, penalty_matrix, alpha, sample_cost, reduction, log

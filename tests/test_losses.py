@@ -998,3 +998,19 @@ def test_log_one_minus_softmax_with_tied_maxima_and_under_vmap():
         torch.func.vmap(L.log_one_minus_softmax)(stacked),
         torch.stack([L.log_one_minus_softmax(z), L.log_one_minus_softmax(2 * z)]),
     )
+
+
+@pytest.mark.parametrize("loss", COST_LOSSES)
+def test_cost_losses_of_float16_and_of_empty_batches(loss):
+    # float16 takes the general path: nll_loss would sum 70,000 rows in float16.
+    rng = np.random.default_rng(5)
+    z = torch.as_tensor(rng.normal(size=(70_000, 3)), dtype=torch.float16)
+    y = torch.as_tensor(rng.integers(0, 3, size=70_000))
+    A = torch.ones(3, 3) - torch.eye(3)
+    half = loss(z, y, A.half(), alpha=0.5)
+    full = loss(z.float(), y, A, alpha=0.5)
+    assert torch.isfinite(half)
+    assert half.item() == pytest.approx(full.item(), rel=1e-2)
+    # An empty batch: NaN (a mean of nothing), as on the general path.
+    empty = loss(torch.zeros(0, 3), torch.zeros(0, dtype=torch.long), A, alpha=0.5)
+    assert torch.isnan(empty)

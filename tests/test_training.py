@@ -1,19 +1,22 @@
 """The epoch loop (batch losses read once per epoch), capture options and
 bfloat16 on the CPU; the CUDA side is in test_cuda.py."""
 
+import math
 import pickle
 import warnings
+import weakref
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 import torch
+from skorch import NeuralNet
 from skorch.callbacks import Callback, PassthroughScoring
 from skorch.history import History
 
 from sklimb import CostSensitiveNetClassifier
 from sklimb._capture import capture_blockers
-from sklimb._monitoring import FiniteLossGuard
+from sklimb._monitoring import EpochLoss, FiniteLossGuard
 from sklimb._training import acts_per_batch, lean_step_allowed
 
 FAST = dict(max_epochs=3, batch_size=64, random_state=0, device="cpu")
@@ -185,6 +188,14 @@ def test_data_stays_where_the_net_runs_on_the_cpu():
 # The lean eager step and the epoch callbacks
 # ---------------------------------------------------------------------------
 class _SkorchStep(CostSensitiveNetClassifier):
+    """Trains with skorch's own train_step (optimizer closure, step
+    accumulator)."""
+
+    def train_step(self, batch, **fit_params):
+        return NeuralNet.train_step(self, batch, **fit_params)
+
+
+class _OwnStepSingle(CostSensitiveNetClassifier):
     """Overrides train_step_single (calling skorch's): the lean step is off."""
 
     def train_step_single(self, batch, **fit_params):
@@ -192,15 +203,48 @@ class _SkorchStep(CostSensitiveNetClassifier):
 
 
 class _GradHook(Callback):
+    def initialize(self):
+        self.calls_ = 0
+        return self
+
     def on_grad_computed(self, net, named_parameters, **kwargs):
-        pass
+        self.calls_ += 1
+
+
+class _KeepInput(torch.autograd.Function):
+    """Identity whose graph node keeps a copy of its input on ``ctx``."""
+
+    kept = []
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.copy = x.clone()
+        _KeepInput.kept.append(weakref.ref(ctx.copy))
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class _CountsLiveGraphs(torch.nn.Module):
+    def __init__(self, n_features, n_classes):
+        super().__init__()
+        self.linear = torch.nn.Linear(n_features, n_classes)
+        self.most_alive = 0
+
+    def forward(self, x):
+        alive = sum(ref() is not None for ref in _KeepInput.kept)
+        self.most_alive = max(self.most_alive, alive)
+        return _KeepInput.apply(self.linear(x))
 
 
 def test_lean_step_trains_exactly_as_skorchs_step(digits):
     X, y = digits
     lean = CostSensitiveNetClassifier(**FAST).fit(X, y)
     skorch_step = _SkorchStep(**FAST).fit(X, y)
-    assert lean_step_allowed(lean) and not lean_step_allowed(skorch_step)
+    assert lean_step_allowed(lean)
+    assert not lean_step_allowed(_OwnStepSingle(**FAST).fit(X, y))
     np.testing.assert_allclose(
         lean.history[:, "batches", :, "train_loss"],
         skorch_step.history[:, "batches", :, "train_loss"],
@@ -224,6 +268,31 @@ def test_lean_step_is_off_when_skorchs_step_is_needed(digits, params):
     clf = CostSensitiveNetClassifier(**{**FAST, **params}).fit(X, y)
     assert not lean_step_allowed(clf)
     assert np.isfinite(clf.history[:, "train_loss"]).all()
+    hooks = [cb for name, cb in clf.callbacks_ if name == "grad_hook"]
+    if hooks:  # called once per training batch
+        assert hooks[0].calls_ == sum(clf.history[:, "train_batch_count"])
+
+
+def test_each_batch_graph_is_freed_with_its_batch(digits):
+    X, y = digits
+    _KeepInput.kept.clear()
+    clf = CostSensitiveNetClassifier(module=_CountsLiveGraphs, **FAST).fit(X, y)
+    assert len(_KeepInput.kept) == sum(clf.history[:, "train_batch_count"])
+    # At most the previous batch's graph is alive when a batch starts.
+    assert clf.module_.most_alive <= 1
+
+
+def test_epoch_loss_of_opposite_infinities_is_nan_for_the_guard():
+    net = SimpleNamespace(history=History())
+    net.history.new_epoch()
+    for value in (float("inf"), -float("inf")):
+        net.history.new_batch()
+        net.history.record_batch("train_loss", value)
+        net.history.record_batch("train_batch_size", 8)
+    EpochLoss(name="train_loss", on_train=True).initialize().on_epoch_end(net)
+    assert math.isnan(net.history[-1, "train_loss"])
+    with pytest.raises(FloatingPointError, match="training loss became inf"):
+        FiniteLossGuard().on_epoch_end(net)
 
 
 def test_epoch_loss_records_what_skorchs_passthrough_scoring_records(digits):
