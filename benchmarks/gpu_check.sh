@@ -12,6 +12,10 @@
 #   tests.xml         JUnit report of tests/test_cuda.py and tests/test_training.py
 #   fit.json          bench_fit.py: sklimb (captured, eager, bf16) vs skorch vs plain
 #   sweep.json        bench_sweep.py, when present: batched vs sequential fits
+#   loss.json         bench_loss.py: one training step with each cost loss vs CE
+#   paper_sweep/      sklimb-replicate: one repetition of the paper's MNIST grid
+#                     for one loss (30 CNN fits, 60k images, 10 epochs, batched),
+#                     timed and scaled to the paper's 3,000 fits in the summary
 #   gpu_check.log     everything the steps printed, with their exit codes
 #   summary.md        one table of every timing, ratio and target
 # MNIST (for the paper's CNN on 60k images) is read from SKLIMB_DATA_DIR or
@@ -44,10 +48,14 @@ if ((DRY)); then
     DEVICE=cpu
     FIT_ARGS=(--case digits-mlp --epochs 2 --repeats 1)
     SWEEP_ARGS=(--quick --dry-run)
+    LOSS_ARGS=(--case digits-mlp --steps 5 --repeats 1)
+    PAPER_ARGS=(--datasets digits --alphas 0 0.9 --mask-sizes 10 --epochs 2)
 else
     DEVICE=cuda
     FIT_ARGS=(--case all)
     SWEEP_ARGS=(--quick)
+    LOSS_ARGS=(--case all)
+    PAPER_ARGS=(--datasets mnist)
 fi
 
 step environment 60 "$PY" benchmarks/gpu_summary.py environment "$OUT/environment.json"
@@ -60,4 +68,11 @@ if [[ -f benchmarks/bench_sweep.py ]] && { ((!DRY)) ||
     step bench_sweep 150 "$PY" benchmarks/bench_sweep.py --device "$DEVICE" \
         "${SWEEP_ARGS[@]}" --out "$OUT/sweep.json"
 fi
+step bench_loss 90 "$PY" benchmarks/bench_loss.py --device "$DEVICE" "${LOSS_ARGS[@]}" \
+    --json "$OUT/loss.json"
+rm -rf "$OUT/paper_sweep"
+step paper_sweep 180 "$PY" -c "import sys; from sklimb.experiments.cli import main; sys.exit(main())" \
+    "${PAPER_ARGS[@]}" \
+    --losses bilinear --reps 1 --device "$DEVICE" --no-plots --no-progress \
+    --out "$OUT/paper_sweep"
 "$PY" benchmarks/gpu_summary.py summary "$OUT" | tee -a "$LOG"

@@ -3,7 +3,8 @@
 ``python benchmarks/gpu_summary.py environment FILE`` writes the GPU model,
 driver, CUDA and package versions as JSON; ``python benchmarks/gpu_summary.py
 summary OUT_DIR`` reads what the check wrote to ``OUT_DIR`` (``environment.json``,
-``tests.xml``, ``fit.json``, ``sweep.json``, ``.steps``) and writes
+``tests.xml``, ``fit.json``, ``sweep.json``, ``loss.json``,
+``paper_sweep/run_info.json``, ``.steps``) and writes
 ``summary.md``: one table of every timing, ratio and target.
 """
 
@@ -153,6 +154,66 @@ def _sweep(path):
     return lines
 
 
+def _loss(path):
+    if not path.exists():
+        return ["", "bench_loss.py: no results."]
+    data = json.loads(path.read_text())
+    lines = [
+        "",
+        f"### bench_loss: one training step per loss ({data['device']})",
+        "",
+        "| case | loss | µs per step | × cross-entropy | target |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
+    for case, losses in data["results"].items():
+        for name, r in losses.items():
+            target = ""
+            if name == "bilinear" and case == "mnist-cnn":
+                target = "≤ 1.05: " + ("PASS" if r["ratio_to_ce"] <= 1.05 else "FAIL")
+            lines.append(
+                f"| {case} | {name} | {r['us_per_step']:.1f} | "
+                f"{r['ratio_to_ce']:.3f} | {target} |"
+            )
+    return lines
+
+
+#: Fits of the bilinear-loss paper's sweep: 2 losses x 5 mask sizes x 6 alphas
+#: x 50 repetitions.
+PAPER_FITS = 3000
+
+
+def _paper_sweep(folder):
+    info_path = folder / "run_info.json"
+    if not info_path.exists():
+        return ["", "paper sweep: no results (see gpu_check.log)."]
+    info = json.loads(info_path.read_text())
+    cfg, run = info["config"], info["runs"][-1]
+    fits, wall = run["fits_run"], run["wall_time_s"]
+    paper = (
+        cfg["datasets"] == ["mnist"]
+        and cfg["epochs"] in (None, 10)
+        and cfg["train_size"] is None
+        and cfg["model"] in ("auto", "cnn")
+    )
+    minutes = wall * PAPER_FITS / max(fits, 1) / 60
+    verdict = ("PASS" if minutes <= 15 else "FAIL") if paper else "info"
+    return [
+        "",
+        "### paper sweep: one repetition of one loss, scaled to 3,000 fits",
+        "",
+        "| what | value |",
+        "| --- | --- |",
+        f"| command | `{run['command']}` |",
+        f"| fits run (failed) | {fits} ({run['fits_failed']}) |",
+        f"| wall time | {wall:.1f} s ({wall / max(fits, 1):.2f} s per fit, data "
+        "loading and test evaluation included) |",
+        f"| 3,000 fits at this rate | {minutes:.1f} min |",
+        f"| target ≤ 15 min (aim ≤ 10) | {verdict}"
+        + ("" if paper else " (not the paper's settings: MNIST CNN, 10 epochs)")
+        + " |",
+    ]
+
+
 def summary(out):
     """Write ``out/summary.md`` and return its text."""
     out = Path(out)
@@ -179,6 +240,8 @@ def summary(out):
     lines += _tests(out / "tests.xml")
     lines += _fit(out / "fit.json")
     lines += _sweep(out / "sweep.json")
+    lines += _loss(out / "loss.json")
+    lines += _paper_sweep(out / "paper_sweep")
     text = "\n".join(lines) + "\n"
     (out / "summary.md").write_text(text)
     return text

@@ -32,8 +32,11 @@ def test_gpu_check_dry_run_writes_every_file_and_the_summary(tmp_path):
         line.split()[0]: int(line.split()[1])
         for line in (out / ".steps").read_text().splitlines()
     }
-    assert steps["environment"] == 0 and steps["tests"] == 0
-    assert steps["bench_fit"] == 0
+    for step in ("environment", "tests", "bench_fit", "bench_loss", "paper_sweep"):
+        assert steps[step] == 0, step
+    assert (out / "loss.json").is_file()
+    paper = json.loads((out / "paper_sweep" / "run_info.json").read_text())
+    assert paper["runs"][-1]["fits_run"] == 2
     env_info = json.loads((out / "environment.json").read_text())
     assert env_info["packages"]["torch"]
     fit = json.loads((out / "fit.json").read_text())
@@ -43,3 +46,6 @@ def test_gpu_check_dry_run_writes_every_file_and_the_summary(tmp_path):
     assert "bench_fit: digits-mlp" in summary
     assert "| sklimb-ce |" in summary
     assert "passed" in summary
+    assert "| digits-mlp | bilinear |" in summary
+    assert "| fits run (failed) | 2 (0) |" in summary
+    assert "info (not the paper's settings" in summary
