@@ -61,13 +61,6 @@ class FiniteLossGuard(Callback):
     """
 
     def on_epoch_end(self, net, **kwargs):
-        rows = net.history[-1]["batches"]
-        values = [row.get("train_loss", 0.0) for row in rows]
-        values += [row.get("valid_loss", 0.0) for row in rows]
-        # A sum is finite when every term is (the loop below reports which is
-        # not; a sum that merely overflows finds none and training goes on).
-        if math.isfinite(sum(v for v in values if v is not None)):
-            return
         epoch = len(net.history)
         for key, phase in (("train_loss", "training"), ("valid_loss", "validation")):
             for batch in net.history[-1]["batches"]:

@@ -104,8 +104,12 @@ def _check_margin(margin):
         raise ValueError(f"margin must be in (0.5, 1), got {margin!r}.")
 
 
-def _cost_rows(logits, target, penalty_matrix, sample_cost):
-    """Row ``A[y_i]`` of each sample, or its own cost vector when given."""
+def _cost_rows(logits, target, penalty_matrix, sample_cost, scale=None):
+    """Row ``A[y_i]`` of each sample, or its own cost vector when given.
+
+    A float ``scale`` multiplies the result; with a penalty matrix it is
+    applied to ``A`` before the rows are gathered (the smaller tensor).
+    """
     if sample_cost is not None:
         costs = torch.as_tensor(sample_cost, dtype=logits.dtype, device=logits.device)
         if costs.shape != logits.shape:
@@ -113,11 +117,13 @@ def _cost_rows(logits, target, penalty_matrix, sample_cost):
                 f"sample_cost must have shape (n_samples, n_classes) = "
                 f"{tuple(logits.shape)}, got {tuple(costs.shape)}."
             )
-        return costs
+        return costs if scale is None else costs * scale
     if penalty_matrix is None:
         raise ValueError("penalty_matrix is required unless sample_cost is given.")
     A = torch.as_tensor(penalty_matrix, dtype=logits.dtype, device=logits.device)
-    return A[target]
+    if scale is None:
+        return A[target]
+    return (A * scale).index_select(0, target)
 
 
 def log_one_minus_softmax(logits):
@@ -311,16 +317,23 @@ def _cost_loss(
             logits, target, penalty_matrix, alpha, sample_cost, reduction, log
         )
     costs = _cost_rows(logits, target, penalty_matrix, sample_cost)
-    # One log-sum-exp serves both terms: CE = -log p_y and the cost term.
+    log_p, term = _log_p_and_cost_term(logits, log)
+    cost = (costs * term).sum(dim=-1)
     if log:
-        log_p, log_q = _log_p_and_log_q(logits)
-        cost = -(costs * log_q).sum(dim=-1)
-    else:
-        log_p = torch.log_softmax(logits, dim=-1)
-        cost = (costs * log_p.exp()).sum(dim=-1)
+        cost = -cost
     ce = -log_p.gather(-1, target[:, None])[:, 0]
     per_sample = (1 - alpha) * ce + alpha * cost
     return _reduce(per_sample, target, weight, sample_weight, reduction)
+
+
+def _log_p_and_cost_term(logits, log):
+    """The log-probabilities and what the cost rows multiply: the
+    probabilities (``log=False``) or :math:`\\log(1 - \\hat y)`
+    (``log=True``), from one log-sum-exp."""
+    if log:
+        return _log_p_and_log_q(logits)
+    log_p = torch.log_softmax(logits, dim=-1)
+    return log_p, log_p.exp()
 
 
 def _unweighted_cost_loss(
@@ -339,20 +352,11 @@ def _unweighted_cost_loss(
     """
     _check_reduction(reduction)
     scale = float(alpha) / len(logits) if reduction == "mean" else float(alpha)
-    if log:
-        scale = -scale
-    if sample_cost is None:
-        if penalty_matrix is None:
-            raise ValueError("penalty_matrix is required unless sample_cost is given.")
-        A = torch.as_tensor(penalty_matrix, dtype=logits.dtype, device=logits.device)
-        costs = (A * scale).index_select(0, target)
-    else:
-        costs = _cost_rows(logits, target, None, sample_cost) * scale
-    if log:
-        log_p, term = _log_p_and_log_q(logits)
-    else:
-        log_p = torch.log_softmax(logits, dim=-1)
-        term = log_p.exp()
+    # The log-bilinear term is -c . log(1 - p): the sign goes into the scale.
+    costs = _cost_rows(
+        logits, target, penalty_matrix, sample_cost, -scale if log else scale
+    )
+    log_p, term = _log_p_and_cost_term(logits, log)
     cost = torch.dot(costs.reshape(-1), term.reshape(-1))
     ce = F.nll_loss(log_p, target, reduction=reduction)
     return torch.add(cost, ce, alpha=1.0 - float(alpha))
