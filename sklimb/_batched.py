@@ -49,7 +49,7 @@ from torch.func import functional_call, vmap
 
 from . import losses as L
 from ._capture import CapturedStep
-from ._rng import seeded_global_rng
+from ._rng import cuda_devices, seeded_global_rng
 from ._training import acts_per_batch
 
 __all__ = [
@@ -653,9 +653,7 @@ def _train_group(group, errors, index):
     for e, d in zip(ests, group.datasets, strict=True):
         e.notify("on_train_begin", X=d, y=None)
     seed = ests[0]._fit_seed
-    net_device = dataset.device
-    devices = [net_device.index or 0] if net_device.type == "cuda" else []
-    with seeded_global_rng(seed, devices):
+    with seeded_global_rng(seed, cuda_devices(dataset.device)):
         for _epoch in range(ests[0].max_epochs):
             for k, e in enumerate(ests):
                 if not failed[k]:

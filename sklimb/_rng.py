@@ -15,7 +15,7 @@ from contextlib import contextmanager
 
 import torch
 
-__all__ = ["seeded_global_rng"]
+__all__ = ["cuda_devices", "seeded_global_rng"]
 
 _GLOBAL_RNG_LOCK = threading.RLock()
 
@@ -38,10 +38,42 @@ def seeded_global_rng(seed, devices=()):
         Inside the block the generators are seeded; after it they are back
         to their state before it. Other threads entering a seeded block wait
         until this one ends; the same thread may nest blocks.
+
+    Notes
+    -----
+    Only the generators that are restored are seeded: ``torch.manual_seed``
+    would also seed every other accelerator's generators (all CUDA devices),
+    which ``fork_rng`` does not restore, so a fit on the CPU or on one GPU
+    would leave the user's other generators reseeded.
     """
     if seed is None:
         yield
         return
-    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=list(devices)):
-        torch.manual_seed(seed)
+    devices = list(devices)
+    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
+        torch.default_generator.manual_seed(seed)
+        for index in devices:
+            torch.cuda.default_generators[index].manual_seed(seed)
         yield
+
+
+def cuda_devices(device):
+    """The CUDA device index whose generator a fit on ``device`` draws from.
+
+    Parameters
+    ----------
+    device : str, torch.device or None
+        A net's ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...).
+
+    Returns
+    -------
+    devices : list of int
+        ``[index]`` for a CUDA device (``"cuda"`` alone: the current device),
+        ``[]`` otherwise or when CUDA is not available.
+    """
+    if device is None:
+        return []
+    device = torch.device(device)
+    if device.type != "cuda" or not torch.cuda.is_available():
+        return []
+    return [torch.cuda.current_device() if device.index is None else device.index]

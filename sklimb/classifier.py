@@ -41,7 +41,7 @@ from ._iterator import (
 )
 from ._loss_registry import LOSS_PARAMETERS, LOSSES, build_criterion
 from ._monitoring import EpochLoss, EpochProgressBar, FiniteLossGuard
-from ._rng import seeded_global_rng
+from ._rng import cuda_devices, seeded_global_rng
 from ._skorch_compat import (
     fit_loop_reporting_interrupt,
     grad_hooks_in_use,
@@ -910,15 +910,10 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         seed = self._fit_seed = int(
             check_random_state(self.random_state).randint(2**31 - 1)
         )
-        devices = (
-            [torch.cuda.current_device()]
-            if (str(self.device).startswith("cuda") and torch.cuda.is_available())
-            else []
-        )
         self._shuffle_generator = torch.Generator().manual_seed(seed)
         # One seeded fit at a time per process: torch's global generators are
         # shared by threads (see sklimb/_rng.py).
-        with seeded_global_rng(seed, devices):
+        with seeded_global_rng(seed, cuda_devices(self.device)):
             yield
 
     def __getstate__(self):

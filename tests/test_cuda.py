@@ -334,3 +334,16 @@ def test_batched_cnn_with_dropout_on_cuda_learns(digits):
     assert min(scores) > 0.9
     # Warm start after a batched fit: the optimiser state written back works.
     nets[0].set_params(warm_start=True, max_epochs=1).fit(X, y)
+
+
+def test_fits_restore_the_cuda_generator_they_do_not_use(digits):
+    # A seeded fit seeded every CUDA generator (torch.manual_seed) but restored
+    # only its own device's: after a CPU fit the CUDA stream of random numbers
+    # had been reseeded.
+    X, y = digits[0][:200], digits[1][:200]
+    torch.cuda.manual_seed(1234)
+    before = torch.cuda.get_rng_state()
+    CostSensitiveNetClassifier(max_epochs=1, device="cpu", random_state=0).fit(X, y)
+    assert torch.equal(torch.cuda.get_rng_state(), before)
+    CostSensitiveNetClassifier(max_epochs=1, device="cuda", random_state=0).fit(X, y)
+    assert torch.equal(torch.cuda.get_rng_state(), before)

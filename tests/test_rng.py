@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sklimb import BilinearNetClassifier
-from sklimb._rng import seeded_global_rng
+from sklimb._rng import cuda_devices, seeded_global_rng
 
 
 def _fit_proba(X, y, seed):
@@ -63,3 +63,50 @@ def test_seeded_global_rng_releases_the_lock_on_error(seed):
 
     with ThreadPoolExecutor(1) as pool:  # another thread can take the lock now
         assert pool.submit(draw).result(timeout=10).shape == (1,)
+
+
+def _record_accelerator_seeding(monkeypatch):
+    calls = []
+    for module, name in [
+        (torch.cuda, "manual_seed_all"),
+        (torch.cuda, "manual_seed"),
+        (torch.mps, "manual_seed"),
+        (torch.xpu, "manual_seed_all"),
+    ]:
+        monkeypatch.setattr(
+            module, name, lambda *a, _n=name, **k: calls.append((_n, a)), raising=True
+        )
+    return calls
+
+
+def test_a_seeded_cpu_fit_leaves_accelerator_generators_alone(monkeypatch, digits):
+    # torch.manual_seed also reseeds every CUDA device, which fork_rng(devices=[])
+    # does not restore: a CPU fit left the user's CUDA generators reseeded.
+    calls = _record_accelerator_seeding(monkeypatch)
+    with seeded_global_rng(5):
+        torch.rand(1)
+    _fit_proba(digits[0][:100], digits[1][:100], seed=0)
+    assert calls == []
+
+
+def test_seeded_global_rng_seeds_the_cpu_generator_as_manual_seed_does():
+    with seeded_global_rng(11):
+        ours = torch.rand(4)
+    torch.manual_seed(11)
+    torch.testing.assert_close(ours, torch.rand(4), rtol=0, atol=0)
+
+
+@pytest.mark.parametrize(
+    ("device", "expected"),
+    [("cpu", []), (None, []), (torch.device("cpu"), []), ("meta", [])],
+)
+def test_cuda_devices_off_cuda(device, expected):
+    assert cuda_devices(device) == expected
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_devices_on_cuda():
+    last = torch.cuda.device_count() - 1
+    assert cuda_devices("cuda") == [torch.cuda.current_device()]
+    assert cuda_devices(f"cuda:{last}") == [last]
+    assert cuda_devices(torch.device("cuda", last)) == [last]
