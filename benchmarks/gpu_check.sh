@@ -13,6 +13,8 @@
 #   fit.json          bench_fit.py: sklimb (captured, eager, bf16) vs skorch vs plain
 #   sweep.json        bench_sweep.py, when present: batched vs sequential fits
 #   loss.json         bench_loss.py: one training step with each cost loss vs CE
+#   group_step.json   bench_group_step.py: one batched step of 30 paper CNNs, vmap
+#                     vs streams, float32 vs bfloat16, cudnn.benchmark off vs on
 #   paper_sweep/      sklimb-replicate: one repetition of the paper's MNIST grid
 #                     for one loss (30 CNN fits, 60k images, 10 epochs, batched),
 #                     timed and scaled to the paper's 3,000 fits in the summary
@@ -49,12 +51,14 @@ if ((DRY)); then
     FIT_ARGS=(--case digits-mlp --epochs 2 --repeats 1)
     SWEEP_ARGS=(--quick --dry-run)
     LOSS_ARGS=(--case digits-mlp --steps 5 --repeats 1)
+    GROUP_ARGS=(--dry-run)
     PAPER_ARGS=(--datasets digits --alphas 0 0.9 --mask-sizes 10 --epochs 2)
 else
     DEVICE=cuda
     FIT_ARGS=(--case all)
     SWEEP_ARGS=(--quick)
     LOSS_ARGS=(--case all)
+    GROUP_ARGS=(--steps 30 --repeats 2)
     PAPER_ARGS=(--datasets mnist)
 fi
 
@@ -70,6 +74,8 @@ if [[ -f benchmarks/bench_sweep.py ]] && { ((!DRY)) ||
 fi
 step bench_loss 90 "$PY" benchmarks/bench_loss.py --device "$DEVICE" "${LOSS_ARGS[@]}" \
     --json "$OUT/loss.json"
+step bench_group_step 150 "$PY" benchmarks/bench_group_step.py --device "$DEVICE" \
+    "${GROUP_ARGS[@]}" --json "$OUT/group_step.json"
 rm -rf "$OUT/paper_sweep"
 step paper_sweep 180 "$PY" -c "import sys; from sklimb.experiments.cli import main; sys.exit(main())" \
     "${PAPER_ARGS[@]}" \

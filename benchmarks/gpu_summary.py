@@ -3,7 +3,7 @@
 ``python benchmarks/gpu_summary.py environment FILE`` writes the GPU model,
 driver, CUDA and package versions as JSON; ``python benchmarks/gpu_summary.py
 summary OUT_DIR`` reads what the check wrote to ``OUT_DIR`` (``environment.json``,
-``tests.xml``, ``fit.json``, ``sweep.json``, ``loss.json``,
+``tests.xml``, ``fit.json``, ``sweep.json``, ``loss.json``, ``group_step.json``,
 ``paper_sweep/run_info.json``, ``.steps``) and writes
 ``summary.md``: one table of every timing, ratio and target.
 """
@@ -177,6 +177,20 @@ def _loss(path):
     return lines
 
 
+def _group_step(path):
+    if not path.exists():
+        return ["", "bench_group_step.py: no results."]
+    from bench_group_step import _table  # beside this file
+
+    data = json.loads(path.read_text())
+    return [
+        "",
+        f"### bench_group_step: one batched step per network ({data['device']})",
+        "",
+        _table(data),
+    ]
+
+
 #: Fits of the bilinear-loss paper's sweep: 2 losses x 5 mask sizes x 6 alphas
 #: x 50 repetitions.
 PAPER_FITS = 3000
@@ -241,6 +255,7 @@ def summary(out):
     lines += _fit(out / "fit.json")
     lines += _sweep(out / "sweep.json")
     lines += _loss(out / "loss.json")
+    lines += _group_step(out / "group_step.json")
     lines += _paper_sweep(out / "paper_sweep")
     text = "\n".join(lines) + "\n"
     (out / "summary.md").write_text(text)

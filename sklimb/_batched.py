@@ -122,6 +122,20 @@ _LOSS_TYPES = (
 BATCH_CPU_CONVOLUTIONS = False
 _CONVOLUTIONS = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 
+#: How a group's forward pass, loss and backward pass run. ``"vmap"`` (the
+#: default): one vectorised pass of all K networks (``torch.func.vmap``; a
+#: convolution becomes one grouped convolution). ``"streams"``: each network's
+#: own pass and backward, one after another in Python, each on its own CUDA
+#: stream on a GPU, so that the group's captured graph holds K independent
+#: branches that the GPU runs side by side, with the kernels of a single net
+#: (no grouped convolutions); the optimiser update stays one stacked update.
+#: On a CPU "streams" is a plain loop (slower than "vmap"; kept for tests).
+#: ``benchmarks/bench_group_step.py`` compares the two on a GPU.
+GROUP_STEP = "vmap"
+_GROUP_STEPS = ("vmap", "streams")
+# At most this many CUDA streams per group (PyTorch's pool holds 32).
+_MAX_STREAMS = 32
+
 
 class BatchedFallbackWarning(UserWarning):
     """Some networks could not be trained together and were fitted one at a time."""
@@ -544,7 +558,26 @@ class _Group:
                 tensors_k, logits, target, dict(zip(extra_names, extra, strict=True))
             )
 
+        self.one = one
         self.losses = vmap(one, randomness="different")
+        self.strategy = _group_step()
+        if self.strategy == "streams":
+            # Each network's parameters as leaves of their own: views of the
+            # flat buffer (the optimiser updates them in place), so that one
+            # network's backward pass gives only its own gradients.
+            self.net_params = [
+                [t[k].detach().requires_grad_(True) for t in self.params]
+                for k in range(K)
+            ]
+            on_cuda = self.flat.device.type == "cuda"
+            self.streams = (
+                [
+                    torch.cuda.Stream(self.flat.device)
+                    for _ in range(min(K, _MAX_STREAMS))
+                ]
+                if on_cuda
+                else []
+            )
 
     def views(self, flat):
         """The (K, *shape) block of each parameter in a flat buffer."""
@@ -564,7 +597,8 @@ class _Group:
             ]
         )
 
-    def _loss(self, idx):
+    def _rows(self, idx):
+        """The (K, batch, ...) inputs, targets and extras of rows ``idx``."""
         ds = self.dataset
         # index_select on flat row numbers: several times faster on the CPU
         # than advanced indexing with a (K, batch) index.
@@ -582,21 +616,52 @@ class _Group:
         # _move copies the rows to the nets' device when the data are
         # streamed from (pinned) host memory, as the batch iterator does.
         extra = [ds._move(rows(name)) for name in self.extra_names]
-        x, target = ds._move(rows("X")), ds._move(rows("y"))
-        return self.losses(self.params, self.crit_tensors, x, target, *extra)
+        return ds._move(rows("X")), ds._move(rows("y")), extra
 
     def step(self, idx):
         """One training step of every network on rows ``idx`` (K, batch)."""
-        losses = self._loss(idx)
-        grads = torch.autograd.grad(losses.sum(), self.params)
+        if self.strategy == "streams":
+            losses, grads = self._net_by_net(*self._rows(idx))
+        else:
+            x, target, extra = self._rows(idx)
+            losses = self.losses(self.params, self.crit_tensors, x, target, *extra)
+            grads = torch.autograd.grad(losses.sum(), self.params)
         self.optimizer.step(self.flat, torch.cat([g.reshape(-1) for g in grads]))
         return losses.detach()
 
+    def _net_by_net(self, x, target, extra):
+        """Each network's loss and gradients, on its own stream on CUDA.
+
+        Returns the (K,) losses and the gradients in the flat buffer's order
+        (parameter by parameter, network by network).
+        """
+        main = torch.cuda.current_stream(self.flat.device) if self.streams else None
+        losses, grads = [], []
+        for k, params in enumerate(self.net_params):
+            stream = self.streams[k % len(self.streams)] if self.streams else None
+            if stream is not None:
+                stream.wait_stream(main)
+            with torch.cuda.stream(stream):  # no-op for None (the CPU)
+                tensors = {name: t[k] for name, t in self.crit_tensors.items()}
+                loss = self.one(
+                    params, tensors, x[k], target[k], *[e[k] for e in extra]
+                )
+                grads.append(torch.autograd.grad(loss, params))
+                losses.append(loss.detach())
+        for stream in self.streams:
+            main.wait_stream(stream)
+        flat = [g for per_param in zip(*grads, strict=True) for g in per_param]
+        return torch.stack(losses), flat
+
     def probe(self):
-        """Forward and backward on two rows, raising if vmap cannot run it."""
+        """Forward and backward on two rows, raising if the group cannot run."""
         ds = self.dataset
         idx = torch.arange(min(2, len(ds)), device=ds.X.device)
-        losses = self._loss(idx.expand(len(self.ests), -1))
+        x, target, extra = self._rows(idx.expand(len(self.ests), -1))
+        if self.strategy == "streams":
+            self._net_by_net(x, target, extra)
+            return
+        losses = self.losses(self.params, self.crit_tensors, x, target, *extra)
         torch.autograd.grad(losses.sum(), self.params)
 
     def write_back(self):
@@ -771,7 +836,17 @@ def fit_batched_each(estimators, data, *, raise_errors=True):
     return _fit_each(estimators, data, raise_errors, {})
 
 
+def _group_step():
+    if GROUP_STEP not in _GROUP_STEPS:
+        raise ValueError(
+            f"sklimb._batched.GROUP_STEP must be one of {_GROUP_STEPS}, got "
+            f"{GROUP_STEP!r}."
+        )
+    return GROUP_STEP
+
+
 def _fit_each(estimators, data, raise_errors, fit_params):
+    _group_step()  # a bad setting is an error, not a fallback to single fits
     errors = [None] * len(estimators)
     groups, single = group_estimators(estimators)
     if fit_params:
@@ -845,11 +920,17 @@ def _fit_group(ests, members, data, errors, sequential):
             sequential[index[0]] = None
             continue
         nets = [est for _, est, _ in subgroup]
+        group_step = _group_step()
         try:
             group = _Group(nets, [d for _, _, d in subgroup])
             group.probe()
         except Exception as exc:  # noqa: BLE001 - vmap or functional_call failed
-            reason = f"{type(nets[0].module_).__name__} under torch.func.vmap ({exc})"
+            how = (
+                "torch.func.vmap"
+                if group_step == "vmap"
+                else "a network-by-network step"
+            )
+            reason = f"{type(nets[0].module_).__name__} under {how} ({exc})"
             sequential.update(dict.fromkeys(index, reason))
             continue
         _train_group(group, errors, index)

@@ -25,6 +25,13 @@ def small(digits):
     return X[:300], y[:300]
 
 
+@pytest.fixture(params=["vmap", "streams"])
+def group_step(request, monkeypatch):
+    """Run a test with each of the group steps (sklimb._batched.GROUP_STEP)."""
+    monkeypatch.setattr(batched, "GROUP_STEP", request.param)
+    return request.param
+
+
 def _flat(net):
     return torch.cat([p.detach().reshape(-1) for p in net.module_.parameters()])
 
@@ -68,7 +75,7 @@ COMMON = {"max_epochs": 3, "batch_size": 64, "device": "cpu"}
         ("ldam", {}),
     ],
 )
-def test_same_result_as_sequential_fits(small, loss, extra):
+def test_same_result_as_sequential_fits(small, loss, extra, group_step):
     X, y = small
 
     def make(seed, alpha, lr):
@@ -101,7 +108,7 @@ def test_same_result_as_sequential_fits(small, loss, extra):
         (torch.optim.AdamW, {"optimizer__betas": (0.8, 0.99)}),
     ],
 )
-def test_optimizers(small, optimizer, kwargs):
+def test_optimizers(small, optimizer, kwargs, group_step):
     X, y = small
 
     def make(seed, lr):
@@ -113,7 +120,7 @@ def test_optimizers(small, optimizer, kwargs):
     _compare(seq, bat, X)
 
 
-def test_sample_weight_sample_cost_and_balanced_sampler(small):
+def test_sample_weight_sample_cost_and_balanced_sampler(small, group_step):
     X, y = small
     rng = np.random.RandomState(0)
     sw = rng.randint(0, 3, len(y)).astype(float)
@@ -128,7 +135,7 @@ def test_sample_weight_sample_cost_and_balanced_sampler(small):
     _compare(seq, bat, X)
 
 
-def test_cnn_with_input_shape(small, monkeypatch):
+def test_cnn_with_input_shape(small, monkeypatch, group_step):
     X, y = small
     # Convolutional nets are batched on a GPU only, unless asked.
     with pytest.warns(BatchedFallbackWarning, match="convolutions on the CPU"):
@@ -332,7 +339,7 @@ def test_cli_batched_interrupt_keeps_finished_groups(tmp_path, monkeypatch, caps
     assert "2 fits run, 2 already done" in capsys.readouterr().out
 
 
-def test_capture_and_precision_options_are_batched_too(small):
+def test_capture_and_precision_options_are_batched_too(small, group_step):
     X, y = small
     for options in ({"cuda_graph": False}, {"precision": "bfloat16"}):
         settings = [dict(COMMON, random_state=k, **options) for k in range(2)]
@@ -344,7 +351,7 @@ def test_capture_and_precision_options_are_batched_too(small):
             )
 
 
-def test_each_net_its_own_data(digits, monkeypatch):
+def test_each_net_its_own_data(digits, monkeypatch, group_step):
     """Nets of different folds (same number of rows) train together."""
     X, y = digits
     folds = [(X[:200], y[:200]), (X[200:400], y[200:400]), (X[400:590], y[400:590])]
@@ -393,3 +400,33 @@ def test_full_training_statistically_equal(digits):
     assert acc_seq.mean() > 0.7
     assert abs(acc_seq.mean() - acc_bat.mean()) < 0.02
     assert np.abs(acc_seq - acc_bat).max() < 0.05
+
+
+def test_streams_step_runs_each_network_alone(small, monkeypatch):
+    """GROUP_STEP = "streams": no vectorised pass; each net its own backward."""
+    X, y = small
+    monkeypatch.setattr(batched, "GROUP_STEP", "streams")
+    calls, real = [], batched._Group._net_by_net
+
+    def spy(self, *args):
+        calls.append(len(self.ests))
+        return real(self, *args)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the vectorised pass ran")
+
+    monkeypatch.setattr(batched._Group, "_net_by_net", spy)
+    monkeypatch.setattr(batched, "vmap", lambda *a, **k: refuse)
+    nets = [BilinearNetClassifier(alpha=a, random_state=0, **COMMON) for a in (0, 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BatchedFallbackWarning)
+        assert fit_batched(nets, X, y) == [None, None]
+    # probe + 3 epochs of 5 batches, all of the group of 2
+    assert calls == [2] * (1 + 3 * 5)
+
+
+def test_bad_group_step_is_an_error(small, monkeypatch):
+    monkeypatch.setattr(batched, "GROUP_STEP", "threads")
+    nets = [BilinearNetClassifier(random_state=k, **COMMON) for k in range(2)]
+    with pytest.raises(ValueError, match="GROUP_STEP must be one of"):
+        fit_batched(nets, *small)

@@ -32,9 +32,24 @@ def test_gpu_check_dry_run_writes_every_file_and_the_summary(tmp_path):
         line.split()[0]: int(line.split()[1])
         for line in (out / ".steps").read_text().splitlines()
     }
-    for step in ("environment", "tests", "bench_fit", "bench_loss", "paper_sweep"):
+    for step in (
+        "environment",
+        "tests",
+        "bench_fit",
+        "bench_loss",
+        "bench_group_step",
+        "paper_sweep",
+    ):
         assert steps[step] == 0, step
     assert (out / "loss.json").is_file()
+    group = json.loads((out / "group_step.json").read_text())
+    assert {(r["k"], r["strategy"]) for r in group["results"]} == {
+        (1, "vmap"),
+        (2, "vmap"),
+        (2, "streams"),
+    }
+    assert all("ms_per_net_step" in r for r in group["results"])
+    assert group["check_max_abs_diff_vmap_vs_streams"] < 1e-3
     paper = json.loads((out / "paper_sweep" / "run_info.json").read_text())
     assert paper["runs"][-1]["fits_run"] == 2
     env_info = json.loads((out / "environment.json").read_text())
@@ -47,5 +62,6 @@ def test_gpu_check_dry_run_writes_every_file_and_the_summary(tmp_path):
     assert "| sklimb-ce |" in summary
     assert "passed" in summary
     assert "| digits-mlp | bilinear |" in summary
+    assert "| 2 | streams | float32 | False |" in summary
     assert "| fits run (failed) | 2 (0) |" in summary
     assert "info (not the paper's settings" in summary
