@@ -336,6 +336,41 @@ def test_batched_cnn_with_dropout_on_cuda_learns(digits):
     nets[0].set_params(warm_start=True, max_epochs=1).fit(X, y)
 
 
+@pytest.mark.parametrize("precision", ["float32", "bfloat16"])
+def test_batched_streams_step_captured_equals_vmap(digits, monkeypatch, precision):
+    # GROUP_STEP = "streams": each CNN's pass and backward on its own CUDA
+    # stream, all in one captured graph; the same networks as the vmap step.
+    import sklimb._batched as batched
+
+    X, y = digits
+
+    def nets():
+        return [
+            CostSensitiveNetClassifier(
+                module=MNISTConvNet,
+                module__dropout=0.0,
+                input_shape=(1, 8, 8),
+                device="cuda",
+                max_epochs=3,
+                precision=precision,
+                random_state=seed,
+            )
+            for seed in range(4)
+        ]
+
+    results = {}
+    for step in ("vmap", "streams"):
+        monkeypatch.setattr(batched, "GROUP_STEP", step)
+        fitted = nets()
+        assert batched.fit_batched(fitted, X, y) == [None] * 4
+        assert all(net.cuda_graph_ == 2 for net in fitted)
+        results[step] = fitted
+    atol = 1e-3 if precision == "float32" else 3e-2
+    for v, s in zip(results["vmap"], results["streams"], strict=True):
+        np.testing.assert_allclose(s.predict_proba(X), v.predict_proba(X), atol=atol)
+        assert np.isfinite(s.history[:, "train_loss"]).all()
+
+
 def test_fits_restore_the_cuda_generator_they_do_not_use(digits):
     # A seeded fit seeded every CUDA generator (torch.manual_seed) but restored
     # only its own device's: after a CPU fit the CUDA stream of random numbers
