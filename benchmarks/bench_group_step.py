@@ -21,6 +21,7 @@ the same batches (no dropout) and prints their largest weight difference.
 
     python benchmarks/bench_group_step.py --device cuda --json group_step.json
     python benchmarks/bench_group_step.py --dry-run   # seconds, on a CPU
+    python benchmarks/bench_group_step.py --fastest group_step.json  # vmap or streams
 """
 
 import argparse
@@ -67,14 +68,13 @@ def _nets(k, device, precision, dropout):
 
 def _group(k, strategy, precision, device, X, y, dropout=0.25):
     """A ``sklimb._batched._Group`` of k initialised nets, as a batched fit makes."""
-    batched.GROUP_STEP = strategy
     nets = _nets(k, device, precision, dropout)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         dataset = batched._initialize(nets[0], X, y, None, None)
         for net in nets[1:]:
             batched._initialize(net, X, y, None, None)
-    group = batched._Group(nets, [dataset] * k)
+    group = batched._Group(nets, [dataset] * k, strategy)
     group.probe()
     return group
 
@@ -140,7 +140,7 @@ def run(args):
     batches = _batches(args.k, n, args.batch_size, device, seed=0)
     cudnn_settings = [False, True] if device.type == "cuda" else [False]
     rows = []
-    saved = batched.GROUP_STEP, torch.backends.cudnn.benchmark
+    saved = torch.backends.cudnn.benchmark
     try:
         configs = [(1, "vmap", "float32", False)] + [
             (args.k, strategy, precision, cudnn)
@@ -170,10 +170,10 @@ def run(args):
             del group
             if device.type == "cuda":
                 torch.cuda.empty_cache()
-        torch.backends.cudnn.benchmark = saved[1]
+        torch.backends.cudnn.benchmark = saved
         check = _check(args.k, device, X, y, batches, args.check_steps)
     finally:
-        batched.GROUP_STEP, torch.backends.cudnn.benchmark = saved
+        torch.backends.cudnn.benchmark = saved
     base = next(
         (
             r
@@ -238,7 +238,31 @@ def _table(result):
     return "\n".join(lines)
 
 
+def fastest(result):
+    """The group step with the least time per network step, for K > 1, in
+    float32 with cuDNN's default setting (what a sweep runs)."""
+    rows = [
+        r
+        for r in result["results"]
+        if r["k"] > 1
+        and r["precision"] == "float32"
+        and not r["cudnn_benchmark"]
+        and "ms_per_net_step" in r
+    ]
+    if not rows:
+        raise ValueError("no group step ran in float32 with K > 1")
+    return min(rows, key=lambda r: r["ms_per_net_step"])["strategy"]
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["--fastest"]:
+        if len(argv) != 2:
+            print("usage: bench_group_step.py --fastest RESULT.json", file=sys.stderr)
+            return 2
+        with open(argv[1]) as f:
+            print(fastest(json.load(f)))
+        return 0
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
         "--device", default="cuda" if torch.cuda.is_available() else "cpu"

@@ -209,6 +209,8 @@ def _paper_sweep(folder):
         and cfg["train_size"] is None
         and cfg["model"] in ("auto", "cnn")
     )
+    step_file = folder.parent / ".group_step"
+    group_step = step_file.read_text().strip() if step_file.exists() else "vmap"
     minutes = wall * PAPER_FITS / max(fits, 1) / 60
     verdict = ("PASS" if minutes <= 15 else "FAIL") if paper else "info"
     return [
@@ -219,6 +221,7 @@ def _paper_sweep(folder):
         "| --- | --- |",
         f"| command | `{run['command']}` |",
         f"| fits run (failed) | {fits} ({run['fits_failed']}) |",
+        f"| batched group step | {group_step} |",
         f"| wall time | {wall:.1f} s ({wall / max(fits, 1):.2f} s per fit, data "
         "loading and test evaluation included) |",
         f"| 3,000 fits at this rate | {minutes:.1f} min |",

@@ -129,8 +129,9 @@ _CONVOLUTIONS = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 #: stream on a GPU, so that the group's captured graph holds K independent
 #: branches that the GPU runs side by side, with the kernels of a single net
 #: (no grouped convolutions); the optimiser update stays one stacked update.
-#: On a CPU "streams" is a plain loop (slower than "vmap"; kept for tests).
-#: ``benchmarks/bench_group_step.py`` compares the two on a GPU.
+#: On a CPU "streams" is a plain loop: slower than "vmap" for MLPs, about as
+#: fast per network as single fits for CNNs (where "vmap" is twice as slow).
+#: ``benchmarks/bench_group_step.py`` compares the two.
 GROUP_STEP = "vmap"
 _GROUP_STEPS = ("vmap", "streams")
 # At most this many CUDA streams per group (PyTorch's pool holds 32).
@@ -462,7 +463,7 @@ def _loss_call(template):
 class _Group:
     """K initialised nets of one structure, trained as one stacked model."""
 
-    def __init__(self, estimators, datasets):
+    def __init__(self, estimators, datasets, strategy="vmap"):
         self.ests = estimators
         K = len(estimators)
         est0 = estimators[0]
@@ -560,8 +561,8 @@ class _Group:
 
         self.one = one
         self.losses = vmap(one, randomness="different")
-        self.strategy = _group_step()
-        if self.strategy == "streams":
+        self.strategy = strategy
+        if strategy == "streams":
             # Each network's parameters as leaves of their own: views of the
             # flat buffer (the optimiser updates them in place), so that one
             # network's backward pass gives only its own gradients.
@@ -922,7 +923,7 @@ def _fit_group(ests, members, data, errors, sequential):
         nets = [est for _, est, _ in subgroup]
         group_step = _group_step()
         try:
-            group = _Group(nets, [d for _, _, d in subgroup])
+            group = _Group(nets, [d for _, _, d in subgroup], group_step)
             group.probe()
         except Exception as exc:  # noqa: BLE001 - vmap or functional_call failed
             how = (

@@ -63,5 +63,11 @@ def test_gpu_check_dry_run_writes_every_file_and_the_summary(tmp_path):
     assert "passed" in summary
     assert "| digits-mlp | bilinear |" in summary
     assert "| 2 | streams | float32 | False |" in summary
+    chosen = (out / ".group_step").read_text().strip()
+    assert chosen in ("vmap", "streams")
+    assert f"| batched group step | {chosen} |" in summary
+    assert (
+        f"paper_sweep uses GROUP_STEP={chosen}" in (out / "gpu_check.log").read_text()
+    )
     assert "| fits run (failed) | 2 (0) |" in summary
     assert "info (not the paper's settings" in summary
