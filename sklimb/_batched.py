@@ -570,6 +570,14 @@ class _Group:
                 [t[k].detach().requires_grad_(True) for t in self.params]
                 for k in range(K)
             ]
+            # Each network's criterion tensors; alpha as the float a single
+            # fit passes (the bilinear losses' shorter path needs a float).
+            self.net_tensors = [
+                {name: t[k] for name, t in self.crit_tensors.items()} for k in range(K)
+            ]
+            if "alpha" in self.crit_tensors:
+                for tensors, est in zip(self.net_tensors, estimators, strict=True):
+                    tensors["alpha"] = float(est.criterion_.alpha)
             on_cuda = self.flat.device.type == "cuda"
             self.streams = (
                 [
@@ -638,12 +646,13 @@ class _Group:
         """
         main = torch.cuda.current_stream(self.flat.device) if self.streams else None
         losses, grads = [], []
-        for k, params in enumerate(self.net_params):
+        for k, (params, tensors) in enumerate(
+            zip(self.net_params, self.net_tensors, strict=True)
+        ):
             stream = self.streams[k % len(self.streams)] if self.streams else None
             if stream is not None:
                 stream.wait_stream(main)
             with torch.cuda.stream(stream):  # no-op for None (the CPU)
-                tensors = {name: t[k] for name, t in self.crit_tensors.items()}
                 loss = self.one(
                     params, tensors, x[k], target[k], *[e[k] for e in extra]
                 )

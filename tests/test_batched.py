@@ -9,6 +9,7 @@ import torch
 from sklearn.base import clone
 
 import sklimb._batched as batched
+import sklimb.losses as L
 from sklimb import (
     BilinearNetClassifier,
     CostSensitiveNetClassifier,
@@ -417,12 +418,22 @@ def test_streams_step_runs_each_network_alone(small, monkeypatch):
 
     monkeypatch.setattr(batched._Group, "_net_by_net", spy)
     monkeypatch.setattr(batched, "vmap", lambda *a, **k: refuse)
+    # Each net's alpha is a float, as in a single fit: the bilinear loss
+    # takes its short path.
+    short, real_short = [], L._unweighted_cost_loss
+
+    def short_path(*args, **kwargs):
+        short.append(type(args[3]))
+        return real_short(*args, **kwargs)
+
+    monkeypatch.setattr(L, "_unweighted_cost_loss", short_path)
     nets = [BilinearNetClassifier(alpha=a, random_state=0, **COMMON) for a in (0, 1)]
     with warnings.catch_warnings():
         warnings.simplefilter("error", BatchedFallbackWarning)
         assert fit_batched(nets, X, y) == [None, None]
     # probe + 3 epochs of 5 batches, all of the group of 2
     assert calls == [2] * (1 + 3 * 5)
+    assert short == [float] * (2 * (1 + 3 * 5))
 
 
 def test_bad_group_step_is_an_error(small, monkeypatch):
