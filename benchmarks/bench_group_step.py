@@ -90,7 +90,7 @@ def _batches(k, n, batch_size, device, seed):
 
 def _stepper(group, device):
     if device.type == "cuda":
-        return CapturedStep(group.step, required=True)
+        return CapturedStep(group.step, required=True, device=group.flat.device)
     return group.step
 
 

@@ -36,10 +36,12 @@ time, with one :class:`BatchedFallbackWarning` per call.
 
 Same seeds give the same networks as sequential fits up to float rounding
 (batched matrix products sum in another order). Dropout draws its masks under
-``vmap(randomness="different")``: with dropout the results equal those of
-sequential fits only in distribution.
+``vmap(randomness="different")`` (with :data:`GROUP_STEP` ``"streams"``: one
+network after the other from the seeded global generator): with dropout the
+results equal those of sequential fits only in distribution.
 """
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -49,7 +51,7 @@ from torch.func import functional_call, vmap
 
 from . import losses as L
 from ._capture import CapturedStep
-from ._rng import cuda_devices, seeded_global_rng
+from ._rng import seeded_global_rng
 from ._training import acts_per_batch
 
 __all__ = [
@@ -130,8 +132,10 @@ _CONVOLUTIONS = (torch.nn.Conv1d, torch.nn.Conv2d, torch.nn.Conv3d)
 #: branches that the GPU runs side by side, with the kernels of a single net
 #: (no grouped convolutions); the optimiser update stays one stacked update.
 #: On a CPU "streams" is a plain loop: slower than "vmap" for MLPs, about as
-#: fast per network as single fits for CNNs (where "vmap" is twice as slow).
-#: ``benchmarks/bench_group_step.py`` compares the two.
+#: fast per network as single fits for CNNs, where "vmap" is twice as slow
+#: (convolutional nets are batched on a CPU only with
+#: :data:`BATCH_CPU_CONVOLUTIONS`). ``benchmarks/bench_group_step.py``
+#: compares the two.
 GROUP_STEP = "vmap"
 _GROUP_STEPS = ("vmap", "streams")
 # At most this many CUDA streams per group (PyTorch's pool holds 32).
@@ -644,24 +648,42 @@ class _Group:
         Returns the (K,) losses and the gradients in the flat buffer's order
         (parameter by parameter, network by network).
         """
-        main = torch.cuda.current_stream(self.flat.device) if self.streams else None
+        if not self.streams:  # the CPU: one network after the other
+            losses, grads = self._each_net(x, target, extra, [contextlib.nullcontext()])
+        else:
+            main = torch.cuda.current_stream(self.flat.device)
+            # The streams fork from the current (capturing) stream before any
+            # network's work is queued, and join it before the results are
+            # read, even after an error (an unjoined stream spoils a
+            # capture). A pool stream that is the current one runs its
+            # networks there.
+            side = [s for s in self.streams if s != main]
+            for stream in side:
+                stream.wait_stream(main)
+            try:
+                losses, grads = self._each_net(
+                    x, target, extra, [torch.cuda.stream(s) for s in self.streams]
+                )
+            finally:
+                for stream in side:
+                    main.wait_stream(stream)
+        flat = [g for per_param in zip(*grads, strict=True) for g in per_param]
+        return torch.stack(losses), flat
+
+    def _each_net(self, x, target, extra, contexts):
+        """Losses and gradient tuples of the networks, network k's work in
+        ``contexts[k % len(contexts)]``."""
         losses, grads = [], []
         for k, (params, tensors) in enumerate(
             zip(self.net_params, self.net_tensors, strict=True)
         ):
-            stream = self.streams[k % len(self.streams)] if self.streams else None
-            if stream is not None:
-                stream.wait_stream(main)
-            with torch.cuda.stream(stream):  # no-op for None (the CPU)
+            with contexts[k % len(contexts)]:
                 loss = self.one(
                     params, tensors, x[k], target[k], *[e[k] for e in extra]
                 )
                 grads.append(torch.autograd.grad(loss, params))
                 losses.append(loss.detach())
-        for stream in self.streams:
-            main.wait_stream(stream)
-        flat = [g for per_param in zip(*grads, strict=True) for g in per_param]
-        return torch.stack(losses), flat
+        return losses, grads
 
     def probe(self):
         """Forward and backward on two rows, raising if the group cannot run."""
@@ -721,14 +743,16 @@ def _train_group(group, errors, index):
     if dataset.device.type == "cuda" and not dataset.streamed and option is not False:
         # The whole group's step (vmapped forward and loss, backward, stacked
         # optimiser update) as one CUDA graph per batch shape.
-        step = CapturedStep(group.step, required=option is True)
+        step = CapturedStep(
+            group.step, required=option is True, device=group.flat.device
+        )
     failed = [False] * len(ests)
     batch_hooks = [acts_per_batch(e) for e in ests]
     epoch_kwargs = [{"dataset_train": d, "dataset_valid": None} for d in group.datasets]
     for e, d in zip(ests, group.datasets, strict=True):
         e.notify("on_train_begin", X=d, y=None)
     seed = ests[0]._fit_seed
-    with seeded_global_rng(seed, cuda_devices(dataset.device)):
+    with seeded_global_rng(seed, group.flat.device):
         for _epoch in range(ests[0].max_epochs):
             for k, e in enumerate(ests):
                 if not failed[k]:

@@ -164,6 +164,11 @@ class CapturedStep:
         Raise instead of falling back to eager steps when a capture fails.
     warmup : int, default=3
         Eager steps of the first batch shape before its capture.
+    device : str or torch.device, default=None
+        The CUDA device the step's tensors are on (None: the current one).
+        Steps, captures and replays run with it as the current device, so
+        that a net on ``"cuda:1"`` is captured on that device's streams
+        whichever device is current.
     """
 
     def __init__(
@@ -173,6 +178,7 @@ class CapturedStep:
         before_capture=None,
         required=False,
         warmup=3,
+        device=None,
     ):
         self.eager_step = eager_step
         self.capture_step = eager_step if capture_step is None else capture_step
@@ -180,7 +186,13 @@ class CapturedStep:
         self.required, self.warmup = required, warmup
         self.graphs, self.seen = {}, {}
         self.disabled = False
-        self.stream = torch.cuda.Stream()
+        device = torch.device("cuda" if device is None else device)
+        if device.index is None:
+            device = torch.device("cuda", torch.cuda.current_device())
+        self.device = device
+        with torch.cuda.device(device):
+            self.stream = torch.cuda.Stream()  # eager warm-up steps
+            self.capture_stream = torch.cuda.Stream()
 
     @property
     def n_graphs(self):
@@ -188,6 +200,10 @@ class CapturedStep:
         return 0 if self.disabled else len(self.graphs)
 
     def __call__(self, batch, **fit_params):
+        with torch.cuda.device(self.device):
+            return self._step(batch, **fit_params)
+
+    def _step(self, batch, **fit_params):
         if self.disabled or fit_params:
             return self.eager_step(batch, **fit_params)
         key = _shape_key(batch)
@@ -219,7 +235,7 @@ class CapturedStep:
         self.before_capture()
         graph = torch.cuda.CUDAGraph()
         try:
-            with torch.cuda.graph(graph):
+            with torch.cuda.graph(graph, stream=self.capture_stream):
                 outputs = self.capture_step(static_batch)
         except Exception as exc:
             if self.required:
@@ -260,7 +276,9 @@ def captured_train_step(net, required=False):
             opt.step()
         return out
 
-    return CapturedStep(net._eager_train_step, step, no_grads, required=required)
+    return CapturedStep(
+        net._eager_train_step, step, no_grads, required=required, device=net.device
+    )
 
 
 def make_optimizer_capturable(net, capturable=True):

@@ -15,22 +15,24 @@ from contextlib import contextmanager
 
 import torch
 
-__all__ = ["cuda_devices", "seeded_global_rng"]
+__all__ = ["accelerator_index", "seeded_global_rng"]
 
 _GLOBAL_RNG_LOCK = threading.RLock()
 
 
 @contextmanager
-def seeded_global_rng(seed, devices=()):
+def seeded_global_rng(seed, device=None):
     """Seed torch's global generators for the ``with`` block, in one thread.
 
     Parameters
     ----------
     seed : int or None
-        Seed of the CPU generator and of the generators of ``devices``. None
-        leaves the generators alone and takes no lock.
-    devices : sequence of int, default=()
-        CUDA device indices whose generators are seeded and restored too.
+        Seed of the CPU generator and of ``device``'s generator. None leaves
+        the generators alone and takes no lock.
+    device : str, torch.device or None, default=None
+        The device a fit runs on. An accelerator's (``"cuda"``, ``"cuda:1"``,
+        ``"mps"``, ...) generator is seeded and restored too; for the CPU (or
+        None) only the CPU generator is.
 
     Yields
     ------
@@ -49,31 +51,56 @@ def seeded_global_rng(seed, devices=()):
     if seed is None:
         yield
         return
-    devices = list(devices)
-    with _GLOBAL_RNG_LOCK, torch.random.fork_rng(devices=devices):
+    accelerator = accelerator_index(device)
+    if accelerator is None:
+        kind, devices = None, []
+    else:
+        kind, index = accelerator
+        devices = [index]
+    with (
+        _GLOBAL_RNG_LOCK,
+        torch.random.fork_rng(devices=devices, device_type=kind),
+    ):
+        # fork_rng has read (and so initialised) the device's generator.
         torch.default_generator.manual_seed(seed)
-        for index in devices:
-            torch.cuda.default_generators[index].manual_seed(seed)
+        if accelerator is not None:
+            module = torch.get_device_module(kind)
+            generators = getattr(module, "default_generators", None)
+            if generators is not None:  # cuda, xpu: one per device
+                generators[index].manual_seed(seed)
+            else:  # mps: one device
+                module.manual_seed(seed)
         yield
 
 
-def cuda_devices(device):
-    """The CUDA device index whose generator a fit on ``device`` draws from.
+def accelerator_index(device):
+    """The accelerator whose generator a fit on ``device`` draws from.
 
     Parameters
     ----------
     device : str, torch.device or None
-        A net's ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ...).
+        A net's ``device`` (``"cpu"``, ``"cuda"``, ``"cuda:1"``, ``"mps"``,
+        ...).
 
     Returns
     -------
-    devices : list of int
-        ``[index]`` for a CUDA device (``"cuda"`` alone: the current device),
-        ``[]`` otherwise or when CUDA is not available.
+    accelerator : (str, int) or None
+        The device type and index (``"cuda"`` alone: the current device), or
+        None for the CPU, for None and for a device type that is not
+        available.
     """
     if device is None:
-        return []
+        return None
     device = torch.device(device)
-    if device.type != "cuda" or not torch.cuda.is_available():
-        return []
-    return [torch.cuda.current_device() if device.index is None else device.index]
+    if device.type in ("cpu", "meta"):
+        return None
+    try:
+        module = torch.get_device_module(device.type)
+    except RuntimeError:  # a device type torch has no module for
+        return None
+    if not module.is_available():
+        return None
+    if device.index is not None:
+        return device.type, device.index
+    current = getattr(module, "current_device", None)
+    return device.type, (current() if current is not None else 0)

@@ -41,7 +41,7 @@ from ._iterator import (
 )
 from ._loss_registry import LOSS_PARAMETERS, LOSSES, build_criterion
 from ._monitoring import EpochLoss, EpochProgressBar, FiniteLossGuard
-from ._rng import cuda_devices, seeded_global_rng
+from ._rng import seeded_global_rng
 from ._skorch_compat import (
     fit_loop_reporting_interrupt,
     grad_hooks_in_use,
@@ -913,7 +913,7 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         self._shuffle_generator = torch.Generator().manual_seed(seed)
         # One seeded fit at a time per process: torch's global generators are
         # shared by threads (see sklimb/_rng.py).
-        with seeded_global_rng(seed, cuda_devices(self.device)):
+        with seeded_global_rng(seed, self.device):
             yield
 
     def __getstate__(self):

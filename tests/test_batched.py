@@ -441,3 +441,19 @@ def test_bad_group_step_is_an_error(small, monkeypatch):
     nets = [BilinearNetClassifier(random_state=k, **COMMON) for k in range(2)]
     with pytest.raises(ValueError, match="GROUP_STEP must be one of"):
         fit_batched(nets, *small)
+
+
+def test_streams_step_on_the_cpu_leaves_cuda_alone(small, monkeypatch):
+    # torch.cuda.stream(None) asks the accelerator for its current device: a
+    # CPU fit initialised CUDA (or failed on a machine with MPS).
+    monkeypatch.setattr(batched, "GROUP_STEP", "streams")
+
+    def no_cuda(*args, **kwargs):
+        raise AssertionError("a CPU group step touched torch.cuda")
+
+    for name in ("stream", "current_stream", "Stream", "current_device"):
+        monkeypatch.setattr(torch.cuda, name, no_cuda)
+    nets = [BilinearNetClassifier(alpha=a, random_state=0, **COMMON) for a in (0, 1)]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", BatchedFallbackWarning)
+        assert fit_batched(nets, *small) == [None, None]

@@ -384,3 +384,35 @@ def test_fits_restore_the_cuda_generator_they_do_not_use(digits):
     assert torch.equal(torch.cuda.get_rng_state(), before)
     CostSensitiveNetClassifier(max_epochs=1, device="cuda", random_state=0).fit(X, y)
     assert torch.equal(torch.cuda.get_rng_state(), before)
+
+
+@pytest.mark.skipif(torch.cuda.device_count() < 2, reason="needs two CUDA devices")
+@pytest.mark.parametrize("group_step", ["vmap", "streams"])
+def test_captured_on_a_device_that_is_not_the_current_one(
+    digits, monkeypatch, group_step
+):
+    # The capture ran on the current device's stream: the work of a net on
+    # another device was not recorded in the graph.
+    import sklimb._batched as batched
+
+    monkeypatch.setattr(batched, "GROUP_STEP", group_step)
+    X, y = digits
+    device = f"cuda:{torch.cuda.device_count() - 1}"
+    assert torch.cuda.current_device() == 0
+    captured, eager = _fit_pair(X, y, loss="bilinear", alpha=0.5, device=device)
+    assert captured.cuda_graph_ == 2
+    np.testing.assert_allclose(
+        captured.predict_proba(X), eager.predict_proba(X), atol=1e-4
+    )
+    nets = [
+        BilinearNetClassifier(alpha=a, device=device, max_epochs=3, random_state=0)
+        for a in (0.0, 0.9)
+    ]
+    assert batched.fit_batched(nets, X, y) == [None, None]
+    alone = BilinearNetClassifier(
+        alpha=0.9, device=device, max_epochs=3, random_state=0, cuda_graph=False
+    ).fit(X, y)
+    assert nets[1].cuda_graph_ == 2
+    np.testing.assert_allclose(
+        nets[1].predict_proba(X), alone.predict_proba(X), atol=1e-4
+    )

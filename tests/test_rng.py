@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from sklimb import BilinearNetClassifier
-from sklimb._rng import cuda_devices, seeded_global_rng
+from sklimb._rng import accelerator_index, seeded_global_rng
 
 
 def _fit_proba(X, y, seed):
@@ -96,17 +96,36 @@ def test_seeded_global_rng_seeds_the_cpu_generator_as_manual_seed_does():
     torch.testing.assert_close(ours, torch.rand(4), rtol=0, atol=0)
 
 
-@pytest.mark.parametrize(
-    ("device", "expected"),
-    [("cpu", []), (None, []), (torch.device("cpu"), []), ("meta", [])],
-)
-def test_cuda_devices_off_cuda(device, expected):
-    assert cuda_devices(device) == expected
+@pytest.mark.parametrize("device", ["cpu", None, torch.device("cpu"), "meta"])
+def test_accelerator_index_off_accelerators(device):
+    assert accelerator_index(device) is None
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
-def test_cuda_devices_on_cuda():
+def test_accelerator_index_on_cuda():
     last = torch.cuda.device_count() - 1
-    assert cuda_devices("cuda") == [torch.cuda.current_device()]
-    assert cuda_devices(f"cuda:{last}") == [last]
-    assert cuda_devices(torch.device("cuda", last)) == [last]
+    assert accelerator_index("cuda") == ("cuda", torch.cuda.current_device())
+    assert accelerator_index(f"cuda:{last}") == ("cuda", last)
+    assert accelerator_index(torch.device("cuda", last)) == ("cuda", last)
+
+
+def test_a_seeded_fit_on_mps_seeds_and_restores_its_generator(monkeypatch):
+    # torch.manual_seed used to seed the MPS generator (without restoring it);
+    # seeding only what is restored must still seed the fit's own device.
+    state = {"seed": None, "state": torch.tensor([1, 2, 3], dtype=torch.uint8)}
+
+    def set_state(new, device="mps"):
+        state["state"] = new
+
+    monkeypatch.setattr(torch.mps, "is_available", lambda: True)
+    monkeypatch.setattr(torch.mps, "get_rng_state", lambda device="mps": state["state"])
+    monkeypatch.setattr(torch.mps, "set_rng_state", set_state)
+    monkeypatch.setattr(
+        torch.mps,
+        "manual_seed",
+        lambda seed: state.update(seed=seed, state=torch.tensor([seed % 256])),
+    )
+    assert accelerator_index("mps") == ("mps", 0)
+    with seeded_global_rng(7, "mps"):
+        assert state["seed"] == 7
+    assert state["state"].tolist() == [1, 2, 3]
