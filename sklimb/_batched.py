@@ -758,7 +758,17 @@ def _train_group(group, errors, index):
                 if not failed[k]:
                     e.notify("on_epoch_begin", **epoch_kwargs[k])
             orders = torch.stack([it._order() for it in iterators]).to(device)
-            batch_losses = [step(orders[:, s : s + bs]) for s in range(0, n, bs)]
+            try:
+                batch_losses = [step(orders[:, s : s + bs]) for s in range(0, n, bs)]
+            except Exception as exc:  # noqa: BLE001 - every net's fit fails with it
+                # A module that breaks on some batch (a one-row last batch,
+                # say) breaks each of these nets' fits alone too: each net
+                # gets the error, as a fit of its own would raise it.
+                for k in range(len(ests)):
+                    if not failed[k]:
+                        failed[k] = True
+                        errors[index[k]] = exc
+                break
             batch_losses = torch.stack(batch_losses, dim=1).tolist()
             for k, e in enumerate(ests):
                 if failed[k]:

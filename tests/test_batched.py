@@ -258,6 +258,55 @@ def test_errors_are_per_network(small):
         fit_batched([clone(n) for n in nets[2:]], X, y)
 
 
+class _Squeezy(torch.nn.Module):
+    """Breaks on a one-row batch (a common bug of user modules)."""
+
+    def __init__(self, n_features, n_classes):
+        super().__init__()
+        self.lin = torch.nn.Linear(n_features, n_classes)
+
+    def forward(self, x):
+        return self.lin(x).squeeze()
+
+
+def test_an_error_in_the_group_step_is_each_nets_error(small, group_step):
+    # An error raised by the group's training step escaped fit_batched, so
+    # BatchedGridSearchCV stopped instead of scoring the candidates error_score.
+    X, y = small[0][:129], small[1][:129]  # batches of 64: a last batch of one row
+
+    def make(**kw):
+        return BilinearNetClassifier(_Squeezy, random_state=0, **{**COMMON, **kw})
+
+    with pytest.raises(RuntimeError) as alone:
+        make(alpha=0.5).fit(X, y)
+    nets = [make(alpha=0.0), make(alpha=0.5), make(alpha=0.5, batch_size=43)]
+    errors = fit_batched(nets, X, y, raise_errors=False)
+    assert type(errors[0]) is type(errors[1]) is type(alone.value)
+    assert errors[2] is None and len(nets[2].history_) == 3
+    assert not nets[0].initialized_ and not nets[1].initialized_
+    with pytest.raises(type(alone.value)):
+        fit_batched([make(alpha=0.0), make(alpha=0.5)], X, y)
+
+
+def test_batched_search_scores_a_failing_group_error_score(small):
+    from sklearn.model_selection import GridSearchCV
+
+    from sklimb.model_selection import BatchedGridSearchCV
+
+    X, y = small[0][:150], small[1][:150]  # 100 training rows per fold
+    net = BilinearNetClassifier(_Squeezy, random_state=0, **COMMON)
+    grid = {"alpha": [0.0, 0.5], "batch_size": [33, 50]}  # 33: a one-row batch
+    kw = {"cv": 3, "error_score": np.nan}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        expected = GridSearchCV(net, grid, **kw).fit(X, y).cv_results_
+        got = BatchedGridSearchCV(net, grid, **kw).fit(X, y).cv_results_
+    np.testing.assert_allclose(
+        got["mean_test_score"], expected["mean_test_score"], atol=1e-6
+    )
+    assert np.isnan(got["mean_test_score"]).sum() == 2
+
+
 def test_dropout_statistically_equal(digits):
     """With dropout the masks differ, so results agree only in distribution."""
     X, y = digits
