@@ -295,7 +295,10 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
     classes_ : ndarray of shape (n_classes,)
     n_features_in_ : int
     class_counts_ : ndarray of shape (n_classes,)
-        Training samples per class.
+        Training samples per class; with ``sample_weight``, the sum of the
+        weights of each class's samples (what the class weights of
+        ``class_weight``, the class-balanced and LDAM losses and
+        ``sampler="balanced"`` are computed from).
     class_weight_ : ndarray of shape (n_classes,) or None
         The class weights the loss used.
     penalty_matrix_ : ndarray of shape (n_classes, n_classes) or None
@@ -337,7 +340,8 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
     loss; each batch's loss is :math:`\\sum_i w_i \\ell_i / \\sum_i w_i`, with
     :math:`w_i` the product of class and sample weights. Rows of zero weight
     are dropped before training. With ``batch_size=-1`` an integer weight k
-    equals repeating the row k times.
+    equals repeating the row k times, class weights and class counts
+    included.
 
     References
     ----------
@@ -589,7 +593,11 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
             sc = None if sc is None else sc[keep]
             sw = None if np.all(sw == 1) else sw
         if reset:
-            self.class_counts_ = np.bincount(y, minlength=len(self.classes_))
+            # Weighted counts: a row of integer weight k counts as k rows, as
+            # for scikit-learn's class_weight="balanced" with sample weights.
+            self.class_counts_ = np.bincount(
+                y, weights=sw, minlength=len(self.classes_)
+            )
         return self._dataset(X, y, sw, sc)
 
     # ------------------------------------------------------------------

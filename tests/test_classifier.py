@@ -345,6 +345,34 @@ def test_integer_sample_weight_equals_duplicated_rows(small):
     )
 
 
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"class_weight": "balanced"},
+        {"class_weight": "effective_number", "beta": 0.9},
+        {"loss": "ldam"},
+        {"loss": "class_balanced"},
+    ],
+)
+def test_class_counts_weighted_like_duplicated_rows(small, params):
+    # class_weight="balanced" (and every rule built on class counts) counted
+    # rows, not their weights: weights [1, 1, 1] where the repeated rows gave
+    # [0.47, 2.33, 2.33].
+    X, y = small
+    w = np.random.RandomState(1).randint(0, 4, size=len(y))
+    params = dict(batch_size=-1, max_epochs=3, random_state=0, lr=1e-2, **params)
+    weighted = CostSensitiveNetClassifier(**params).fit(X, y, sample_weight=w)
+    repeated = CostSensitiveNetClassifier(**params).fit(
+        np.repeat(X, w, axis=0), np.repeat(y, w)
+    )
+    np.testing.assert_allclose(weighted.class_counts_, repeated.class_counts_)
+    if repeated.class_weight_ is not None:
+        np.testing.assert_allclose(weighted.class_weight_, repeated.class_weight_)
+    np.testing.assert_allclose(
+        weighted.predict_proba(X), repeated.predict_proba(X), atol=1e-5
+    )
+
+
 def test_sample_weight_changes_the_model(small):
     X, y = small
     w = np.where(y == 3, 20.0, 1.0)
