@@ -19,8 +19,7 @@ import traceback
 import warnings
 from collections import defaultdict
 
-from joblib import Parallel, delayed
-from sklearn.base import clone, is_classifier
+from sklearn.base import _fit_context, clone, is_classifier
 from sklearn.metrics._scorer import _MultimetricScorer
 from sklearn.model_selection import (
     GridSearchCV,
@@ -38,6 +37,7 @@ from sklearn.model_selection._validation import (
 from sklearn.pipeline import Pipeline
 from sklearn.utils import indexable
 from sklearn.utils.metaestimators import _safe_split
+from sklearn.utils.parallel import Parallel, delayed
 from sklearn.utils.validation import _check_method_params, _num_samples
 
 from ._batched import (
@@ -283,6 +283,8 @@ class _BatchedSearchMixin:
         ]
         return tasks, reasons
 
+    # As in scikit-learn's search: validates the parameters first.
+    @_fit_context(prefer_skip_nested_validation=False)
     def fit(self, X, y=None, **params):
         """Run fit with all sets of parameters, training networks in groups.
 

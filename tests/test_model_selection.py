@@ -12,6 +12,7 @@ from sklearn.exceptions import FitFailedWarning
 from sklearn.model_selection import GridSearchCV, RandomizedSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
 
 import sklimb.model_selection
 from sklimb import BilinearNetClassifier, CostSensitiveNetClassifier
@@ -141,6 +142,52 @@ def test_sample_weight_metadata_routing(data):
         with _Silent():
             batched = BatchedGridSearchCV(net, grid, cv=2).fit(X, y, sample_weight=sw)
     _compare(batched, reference, n_test=120)
+
+
+def test_n_jobs_workers_get_the_scikit_learn_config(data):
+    # Metadata routing must reach the worker processes, as in GridSearchCV.
+    X, y = data
+    sw = np.random.RandomState(0).randint(1, 3, len(y)).astype(float)
+    grid = {"costsensitivenetclassifier__lr": [1e-3, 1e-2]}
+    results = []
+    with sklearn.config_context(enable_metadata_routing=True):
+        for n_jobs in (1, 2):
+            net = CostSensitiveNetClassifier(random_state=0, **NET)
+            net.set_fit_request(sample_weight=True).set_score_request(
+                sample_weight=True
+            )
+            scaler = StandardScaler().set_fit_request(sample_weight=False)
+            pipe = make_pipeline(scaler, net)
+            search = BatchedGridSearchCV(pipe, grid, cv=2, n_jobs=n_jobs)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", BatchedFallbackWarning)
+                search.fit(X, y, sample_weight=sw)
+            results.append(search.cv_results_["mean_test_score"])
+    np.testing.assert_allclose(results[1], results[0], atol=1.5 / 120)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [{"error_score": "bogus"}, {"return_train_score": "yes"}, {"n_jobs": "2"}],
+)
+@pytest.mark.parametrize("search", [BatchedGridSearchCV, BatchedRandomizedSearchCV])
+def test_invalid_parameters_raise_before_training(data, search, kwargs, monkeypatch):
+    X, y = data
+    net = BilinearNetClassifier(random_state=0, **NET)
+    reference = {BatchedGridSearchCV: GridSearchCV}.get(search, RandomizedSearchCV)
+    with pytest.raises(InvalidParameterError) as expected:
+        reference(net, {"alpha": [0.0, 0.5]}, **kwargs).fit(X, y)
+
+    def no_training(*args, **kw):
+        raise AssertionError("trained with invalid parameters")
+
+    monkeypatch.setattr(BilinearNetClassifier, "fit", no_training)
+    monkeypatch.setattr(sklimb.model_selection, "_fit_and_score_group", no_training)
+    with pytest.raises(InvalidParameterError) as raised:
+        search(net, {"alpha": [0.0, 0.5]}, **kwargs).fit(X, y)
+    assert str(raised.value) == str(expected.value).replace(
+        reference.__name__, search.__name__
+    )
 
 
 def test_randomized_search_and_n_jobs(data):
