@@ -213,7 +213,10 @@ array-like or None, default=None
         LDAM logit scale ``s``.
     decision : {"argmax", "min_risk"}, default="argmax"
         ``"min_risk"`` predicts the class of least expected cost
-        ``argmin_j sum_i p(i|x) A[i, j]`` under ``penalty_matrix``.
+        ``argmin_j sum_i p(i|x) A[i, j]`` under ``penalty_matrix`` (the 0-1
+        cost when it is None). Read by ``predict``, so it can be changed on
+        a fitted net; the matrix is the one aligned at fit
+        (``penalty_matrix_``).
     sampler : {"balanced", "sqrt"}, callable or None, default=None
         Draw each epoch's batches with class-balanced probabilities instead of
         a plain shuffle (see :func:`sklimb._iterator.sampling_probabilities`).
@@ -1185,7 +1188,10 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         """
         proba = self.predict_proba(X)
         if self.decision == "min_risk":
-            idx = np.argmin(proba @ self.penalty_matrix_, axis=1)
+            A = self.penalty_matrix_
+            if A is None:  # fitted without a penalty matrix: the 0-1 cost
+                A = zero_one_matrix(len(self.classes_))
+            idx = np.argmin(proba @ A, axis=1)
         else:
             idx = np.argmax(proba, axis=1)
         return self.classes_[idx]

@@ -169,6 +169,26 @@ def test_min_risk_decision(small):
     assert (clf.predict(X) == 0).sum() < (argmax == 0).sum()
 
 
+def test_decision_can_change_after_fit(small):
+    # decision is read by predict, but a net fitted without a penalty matrix
+    # had none: set_params(decision="min_risk") failed with a NumPy error.
+    X, y = small
+    clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    assert clf.penalty_matrix_ is None
+    argmax = clf.predict(X)
+    # Under the 0-1 cost the least expected cost is the most probable class.
+    np.testing.assert_array_equal(
+        clf.set_params(decision="min_risk").predict(X), argmax
+    )
+    A = np.ones((10, 10)) - np.eye(10)
+    A[:, 0], A[0, 0] = 100.0, 0.0
+    with pytest.warns(UserWarning, match="penalty_matrix is not used"):
+        clf.set_params(decision="argmax", penalty_matrix=A).fit(X, y)
+    proba = clf.predict_proba(X)
+    min_risk = clf.set_params(decision="min_risk").predict(X)
+    np.testing.assert_array_equal(min_risk, clf.classes_[np.argmin(proba @ A, 1)])
+
+
 # --------------------------------------------------------------------------
 # validation and errors
 # --------------------------------------------------------------------------
