@@ -18,6 +18,7 @@ from sklearn.utils._metadata_requests import (
     process_routing,
 )
 from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.metadata_routing import UNUSED
 from sklearn.utils.validation import check_is_fitted, has_fit_parameter
 
 from .penalty import align_penalty_matrix, check_penalty_matrix, zero_one_matrix
@@ -120,6 +121,10 @@ DataFrame, default=None
         "cost_matrix": ["array-like", dict, None],
     }
 
+    # fit passes sample_weight on to the estimator, which requests it; this
+    # meta-estimator does not consume it (and needs no request for it).
+    __metadata_request__fit = {"sample_weight": UNUSED}
+
     def __init__(self, estimator, cost_matrix=None):
         self.estimator = estimator
         self.cost_matrix = cost_matrix
@@ -173,19 +178,29 @@ DataFrame, default=None
         for name in ("n_features_in_", "feature_names_in_"):
             if hasattr(self.estimator_, name):
                 setattr(self, name, getattr(self.estimator_, name))
+            else:  # not left over from an earlier fit
+                vars(self).pop(name, None)
         return self
 
     def get_metadata_routing(self):
         """Where metadata go: ``fit``'s to the estimator's ``fit``.
+
+        This meta-estimator consumes ``predict``'s ``sample_cost`` and
+        ``score``'s ``sample_weight`` itself, when requested with
+        :meth:`set_predict_request` and :meth:`set_score_request`.
 
         Returns
         -------
         routing : MetadataRouter
             See :ref:`sklearn:metadata_routing`.
         """
-        return MetadataRouter(owner=self).add(
-            estimator=self.estimator,
-            method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+        return (
+            MetadataRouter(owner=self)
+            .add_self_request(self)
+            .add(
+                estimator=self.estimator,
+                method_mapping=MethodMapping().add(caller="fit", callee="fit"),
+            )
         )
 
     @property

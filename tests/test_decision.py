@@ -287,6 +287,50 @@ def test_metadata_routing_reaches_the_wrapped_net():
         assert len(scores["test_score"]) == 2
 
 
+def test_pipeline_routes_predict_time_sample_cost():
+    # With routing on, a Pipeline passes sample_cost to predict once the
+    # meta-estimator requests it, and decides as with routing off; sample_weight
+    # still goes to the estimator's fit without a request on the meta-estimator.
+    from sklearn import config_context
+    from sklearn.exceptions import UnsetMetadataPassedError
+
+    X, y = load_iris(return_X_y=True)
+    weight = np.where(y == 1, 5.0, 1.0)
+    cost = np.broadcast_to(
+        [[0.0, 1.0, 1.0], [1.0, 0.0, 1.0], [9.0, 9.0, 0.0]], (150, 3, 3)
+    )
+    X_scaled = StandardScaler().fit_transform(X)
+    reference = MinimumRiskClassifier(LogisticRegression()).fit(
+        X_scaled, y, sample_weight=weight
+    )
+    expected = reference.predict(X_scaled, sample_cost=cost)
+    assert not np.array_equal(expected, reference.predict(X_scaled))
+    with config_context(enable_metadata_routing=True):
+        logreg = LogisticRegression().set_fit_request(sample_weight=True)
+        meta = MinimumRiskClassifier(logreg).set_predict_request(sample_cost=True)
+        scaler = StandardScaler().set_fit_request(sample_weight=False)
+        pipe = make_pipeline(scaler, meta).fit(X, y, sample_weight=weight)
+        np.testing.assert_array_equal(pipe.predict(X, sample_cost=cost), expected)
+        np.testing.assert_array_equal(
+            pipe.predict_proba(X), reference.predict_proba(X_scaled)
+        )
+        unrequested = make_pipeline(
+            StandardScaler(), MinimumRiskClassifier(LogisticRegression())
+        ).fit(X, y)
+        with pytest.raises(UnsetMetadataPassedError, match="set_predict_request"):
+            unrequested.predict(X, sample_cost=cost)
+
+
+def test_refit_without_feature_names_forgets_them():
+    X, y = load_iris(return_X_y=True)
+    clf = MinimumRiskClassifier(LogisticRegression(max_iter=500))
+    clf.fit(pd.DataFrame(X, columns=list("abcd")), y)
+    np.testing.assert_array_equal(clf.feature_names_in_, list("abcd"))
+    clf.fit(X[:, :3], y)
+    assert not hasattr(clf, "feature_names_in_")
+    assert clf.n_features_in_ == 3
+
+
 def test_cost_matrix_inside_a_tool_that_reencodes_labels():
     # BaggingClassifier fits its estimators on labels re-encoded as 0..K-1:
     # an array cost matrix (sorted-label order) keeps every cost in its cell;
