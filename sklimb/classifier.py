@@ -582,6 +582,16 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
                     "Classifier can't train when only one class is present."
                 )
             self.classes_inferred_ = found
+        elif classes is not None and not np.array_equal(
+            _sorted_classes(classes), self.classes_
+        ):
+            # As scikit-learn's partial_fit: the labels are fixed by the first
+            # call; silently keeping the old ones would drop the new label.
+            raise ValueError(
+                f"partial_fit(classes={list(classes)!r}) is not the same as on the "
+                f"first call, was {list(self.classes_)!r}. Refit with fit (or "
+                "partial_fit on an unfitted clone) to change the classes."
+            )
         unknown = np.setdiff1d(np.unique(y), self.classes_)
         if unknown.size:
             raise ValueError(f"y contains labels unknown to the classifier: {unknown}.")

@@ -189,6 +189,17 @@ def test_decision_can_change_after_fit(small):
     np.testing.assert_array_equal(min_risk, clf.classes_[np.argmin(proba @ A, 1)])
 
 
+def test_partial_fit_classes_must_stay_the_same(small):
+    # Later calls ignored a different classes= silently, where scikit-learn's
+    # partial_fit estimators raise.
+    X, y = small
+    clf = CostSensitiveNetClassifier(**FAST).partial_fit(X, y, classes=range(10))
+    clf.partial_fit(X, y, classes=list(range(9, -1, -1)))  # same labels: fine
+    with pytest.raises(ValueError, match="not the same as on the first call"):
+        clf.partial_fit(X, y, classes=range(11))
+    assert clf.__sklearn_is_fitted__() and len(clf.classes_) == 10
+
+
 # --------------------------------------------------------------------------
 # validation and errors
 # --------------------------------------------------------------------------
