@@ -203,15 +203,30 @@ def check_fit_sample_weight(sample_weight, n_samples):
     )
 
 
-def check_sample_cost(sample_cost, n_samples, n_classes, loss):
-    """Validated float64 per-sample costs of shape (n_samples, n_classes)."""
+def check_sample_cost(sample_cost, n_samples, classes, loss):
+    """Validated float64 per-sample costs of shape (n_samples, n_classes),
+    columns in the order of ``classes``; a DataFrame's columns are labels."""
     if sample_cost is None:
         return None
     if not (isinstance(loss, str) and loss in COST_LOSSES):
         raise ValueError(
             f"sample_cost is used by the bilinear losses only, not by loss={loss!r}."
         )
+    order = None
+    if hasattr(sample_cost, "columns"):
+        from .penalty import _permutation
+
+        # Aligned by label, as a penalty_matrix DataFrame is (read by
+        # position, reordered columns would silently swap the costs).
+        order = _permutation(
+            np.asarray(sample_cost.columns),
+            np.asarray(classes),
+            name="The columns of the sample_cost DataFrame",
+        )
     sc = np.asarray(sample_cost, dtype=np.float64)
+    if order is not None:
+        sc = sc[:, order]
+    n_classes = len(classes)
     if sc.shape != (n_samples, n_classes):
         raise ValueError(
             f"sample_cost must have shape (n_samples, n_classes) = "

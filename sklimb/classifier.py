@@ -597,7 +597,7 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
             raise ValueError(f"y contains labels unknown to the classifier: {unknown}.")
         y = np.searchsorted(self.classes_, y)
         sw = check_fit_sample_weight(sample_weight, len(y))
-        sc = check_sample_cost(sample_cost, len(y), len(self.classes_), self.loss)
+        sc = check_sample_cost(sample_cost, len(y), self.classes_, self.loss)
         if sw is not None:
             # Zero-weight rows contribute nothing: drop them (scikit-learn's
             # convention), and skip the weighting when all that is left is ones.
@@ -1084,8 +1084,9 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
             Non-negative weights multiplying each sample's loss.
         sample_cost : array-like of shape (n_samples, n_classes), default=None
             Per-sample cost of predicting each class (columns in the order
-            of ``classes_``), used by the bilinear losses in place of the
-            row ``penalty_matrix[y]``.
+            of ``classes_``; a DataFrame's columns are matched to the class
+            labels), used by the bilinear losses in place of the row
+            ``penalty_matrix[y]``.
         **fit_params
             Passed to the module's ``forward``.
 

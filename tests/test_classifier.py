@@ -200,6 +200,26 @@ def test_partial_fit_classes_must_stay_the_same(small):
     assert clf.__sklearn_is_fitted__() and len(clf.classes_) == 10
 
 
+def test_sample_cost_dataframe_columns_are_labels(digits_str):
+    # A DataFrame of costs was read by column position: the same costs with
+    # the columns in another order trained another model.
+    pd = pytest.importorskip("pandas")
+    X, y = digits_str[0][:200], digits_str[1][:200]
+    params = dict(FAST, batch_size=-1, max_epochs=2, random_state=0)
+    classes = np.unique(y)
+    costs = np.random.RandomState(0).rand(len(y), len(classes))
+    by_array = BilinearNetClassifier(**params).fit(X, y, sample_cost=costs)
+    frame = pd.DataFrame(costs, columns=classes).iloc[:, ::-1]
+    by_frame = BilinearNetClassifier(**params).fit(X, y, sample_cost=frame)
+    np.testing.assert_allclose(by_frame.predict_proba(X), by_array.predict_proba(X))
+    with pytest.raises(ValueError, match="columns of the sample_cost DataFrame"):
+        BilinearNetClassifier(**params).fit(
+            X,
+            y,
+            sample_cost=pd.DataFrame(costs),  # 0..9, not the labels
+        )
+
+
 # --------------------------------------------------------------------------
 # validation and errors
 # --------------------------------------------------------------------------
