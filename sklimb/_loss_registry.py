@@ -91,6 +91,8 @@ _ENTRIES = (
     LossEntry("ldam", _ldam, ("max_margin", "scale", *_CW)),
 )
 REGISTRY = {entry.name: entry for entry in _ENTRIES}
+# Losses built from the class counts.
+_COUNT_LOSSES = ("class_balanced", "class_balanced_focal", "ldam")
 
 #: Names accepted by the estimators' ``loss`` parameter.
 LOSSES = tuple(REGISTRY)
@@ -225,6 +227,18 @@ def build_criterion(
             return loss(**(criterion_params or {})), None
         return CallableLoss(loss), None
     entry = REGISTRY[loss]
+    if loss in _COUNT_LOSSES:
+        empty = [
+            c for c, n in zip(classes.tolist(), class_counts, strict=True) if n <= 0
+        ]
+        if empty:
+            # Said here: the losses' own checks name their internals
+            # (class_weight='effective_number', class_counts).
+            raise ValueError(
+                f"loss={loss!r} is computed from the number of training samples "
+                f"of each class, and these classes have none: {empty}. Remove "
+                "them from classes, or use a loss that does not count classes."
+            )
     if loss == "weighted_cross_entropy" and class_weight is None:
         class_weight = "balanced"
     weight = None

@@ -247,6 +247,15 @@ def test_loss_callable_without_sample_weight(data):
         )
 
 
+@pytest.mark.parametrize("loss", ["class_balanced", "class_balanced_focal", "ldam"])
+def test_count_losses_name_themselves_for_a_class_without_samples(data, loss):
+    # The message named class_weight='effective_number' or class_counts,
+    # parameters the user never set.
+    clf = CostSensitiveNetClassifier(loss=loss, classes=[0, 1, 2, 3], **FAST)
+    with pytest.raises(ValueError, match=f"loss='{loss}'.*have none: \\[3\\]"):
+        clf.fit(*data)
+
+
 def test_class_weight_with_a_callable_loss_warns(data):
     def ce(logits, target):
         return torch.nn.functional.cross_entropy(logits, target)
