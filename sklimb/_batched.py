@@ -30,9 +30,9 @@ parameters differ only in :data:`PER_NETWORK` parameters and their modules,
 criteria and optimisers have the same structure. Estimators that cannot be
 batched (early stopping, user callbacks, LBFGS or another optimiser, a
 callable loss, a module with buffers such as batch norm, a module ``vmap``
-cannot run, ``fit`` parameters for the module's ``forward``, convolutional
-nets on the CPU unless :data:`BATCH_CPU_CONVOLUTIONS`) are fitted one at a
-time, with one :class:`BatchedFallbackWarning` per call.
+cannot run, sparse ``X``, ``fit`` parameters for the module's ``forward``,
+convolutional nets on the CPU unless :data:`BATCH_CPU_CONVOLUTIONS`) are
+fitted one at a time, with one :class:`BatchedFallbackWarning` per call.
 
 Same seeds give the same networks as sequential fits up to float rounding
 (batched matrix products sum in another order). Dropout draws its masks under
@@ -51,6 +51,7 @@ from torch.func import functional_call, vmap
 
 from . import losses as L
 from ._capture import CapturedStep
+from ._iterator import SparseRows
 from ._rng import seeded_global_rng
 from ._training import acts_per_batch
 
@@ -941,6 +942,8 @@ def _fit_group(ests, members, data, errors, sequential):
             errors[i] = exc
             continue
         structure = _structure(est)
+        if isinstance(dataset.X, SparseRows):
+            structure = "sparse X (a batched step gathers dense rows)"
         if isinstance(structure, str):
             sequential[i] = structure
             continue

@@ -238,6 +238,18 @@ def test_fallback_warns_once_and_equals_sequential(small, kwargs, reason):
         torch.testing.assert_close(_flat(b), _flat(a))
 
 
+def test_sparse_x_falls_back_with_its_reason(small):
+    # The warning quoted a raw vmap error ("... must be Tensor, not SparseRows").
+    import scipy.sparse as sp
+
+    X, y = small
+    nets = [BilinearNetClassifier(random_state=k, **COMMON) for k in range(2)]
+    with pytest.warns(BatchedFallbackWarning, match=r"sparse X \(a batched step"):
+        assert fit_batched(nets, sp.csr_matrix(X), y) == [None, None]
+    alone = BilinearNetClassifier(random_state=1, **COMMON).fit(sp.csr_matrix(X), y)
+    torch.testing.assert_close(_flat(nets[1]), _flat(alone))
+
+
 def test_errors_are_per_network(small):
     X, y = small
     nets = [
