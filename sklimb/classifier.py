@@ -301,7 +301,8 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         Training samples per class; with ``sample_weight``, the sum of the
         weights of each class's samples (what the class weights of
         ``class_weight``, the class-balanced and LDAM losses and
-        ``sampler="balanced"`` are computed from).
+        ``sampler="balanced"`` are computed from). Counted by ``fit`` and by
+        the first ``partial_fit``; later ``partial_fit`` calls keep them.
     class_weight_ : ndarray of shape (n_classes,) or None
         The class weights the loss used.
     penalty_matrix_ : ndarray of shape (n_classes, n_classes) or None
