@@ -401,6 +401,49 @@ def test_cli_batched_interrupt_keeps_finished_groups(tmp_path, monkeypatch, caps
     assert "2 fits run, 2 already done" in capsys.readouterr().out
 
 
+def _interrupt_at_step(monkeypatch, n):
+    real, calls = torch.optim.Adam.step, []
+
+    def step(self, *args, **kwargs):
+        calls.append(1)
+        if len(calls) == n:
+            raise KeyboardInterrupt
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", step)
+
+
+def test_interrupting_a_fit_alone_stops_fit_batched(small, monkeypatch):
+    # A net fitted alone inside fit_batched caught Ctrl-C, kept its epochs so
+    # far, and the next nets were fitted anyway.
+    X, y = small
+    nets = [
+        BilinearNetClassifier(random_state=k, early_stopping="train_loss", **COMMON)
+        for k in range(2)
+    ]  # early stopping: fitted one at a time
+    _interrupt_at_step(monkeypatch, 3)
+    with pytest.warns(BatchedFallbackWarning), pytest.raises(KeyboardInterrupt):
+        fit_batched(nets, X, y)
+    assert nets[0].interrupted_
+    assert not hasattr(nets[1], "interrupted_")  # never fitted
+
+
+def test_cli_never_records_an_interrupted_fit_alone(tmp_path, monkeypatch, capsys):
+    # A group of one is fitted alone; its caught interrupt was recorded as a
+    # finished fit and the command exited 0.
+    from sklimb.experiments import cli
+
+    _interrupt_at_step(monkeypatch, 5)
+    args = [
+        "--alphas", "0.5", "--mask-sizes", "10", "--reps", "1", "--epochs", "3",
+        "--losses", "bilinear", "--device", "cpu", "--no-progress", "--no-plots",
+        "--out", str(tmp_path),
+    ]  # fmt: skip
+    assert cli.main(args) == 130
+    results = tmp_path / "results.jsonl"
+    assert not results.exists() or results.read_text() == ""
+
+
 def test_capture_and_precision_options_are_batched_too(small, group_step):
     X, y = small
     for options in ({"cuda_graph": False}, {"precision": "bfloat16"}):
