@@ -5,13 +5,15 @@ the cost of predicting ``labels[j]`` when the true class is ``labels[i]``, and
 a mask marks the (true, predicted) cells of the "masked zone".
 """
 
+from collections.abc import Mapping
+
 import numpy as np
 from sklearn.metrics import confusion_matrix
 from sklearn.metrics._scorer import _BaseScorer
 from sklearn.utils import check_array, check_consistent_length, column_or_1d
 from sklearn.utils.multiclass import unique_labels
 
-from .penalty import _check_classes, check_penalty_matrix
+from .penalty import _check_classes, align_penalty_matrix, check_penalty_matrix
 
 __all__ = [
     "cost_weighted_error",
@@ -38,13 +40,17 @@ def cost_weighted_error(
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
 
-    cost_matrix : array-like of shape (n_classes, n_classes)
+    cost_matrix : array-like of shape (n_classes, n_classes), DataFrame or dict
         ``cost_matrix[i, j]`` is the cost of predicting ``labels[j]`` when the
         true label is ``labels[i]``. Finite and non-negative.
+        A DataFrame (index: true labels, columns: predicted labels) or a
+        dict ``{(true_label, predicted_label): value}`` (other cells 0) is
+        matched to the labels by name.
 
     labels : array-like of shape (n_classes,), default=None
         Labels of the rows and columns of ``cost_matrix``, in order. If None,
-        the sorted union of the labels in ``y_true`` and ``y_pred`` is used.
+        the sorted union of the labels in ``y_true`` and ``y_pred`` (and of
+        those a DataFrame or dict names) is used.
         Every label of ``y_true`` and ``y_pred`` must be in ``labels``.
 
     normalize : bool, default=True
@@ -78,8 +84,10 @@ def cost_weighted_error(
     """
     if not isinstance(normalize, bool | np.bool_):
         raise ValueError(f"normalize must be True or False, got {normalize!r}.")
-    cm, labels = _confusion(y_true, y_pred, labels, sample_weight)
-    cost = check_penalty_matrix(cost_matrix, len(labels), name="cost_matrix")
+    cm, labels = _confusion(
+        y_true, y_pred, labels, sample_weight, _matrix_labels(cost_matrix)
+    )
+    cost = _in_label_order(cost_matrix, labels, name="cost_matrix")
     total = float(np.sum(cm * cost))
     return _divide(total, cm.sum()) if normalize else total
 
@@ -97,14 +105,18 @@ def masked_zone_error(
     y_pred : array-like of shape (n_samples,)
         Predicted labels.
 
-    mask : array-like of shape (n_classes, n_classes)
+    mask : array-like of shape (n_classes, n_classes), DataFrame or dict
         The masked zone: cell ``(i, j)`` is in the zone when ``mask[i, j]`` is
         nonzero (or True). Diagonal cells count too if they are set, except
         with ``normalize="errors"``.
+        A DataFrame (index: true labels, columns: predicted labels) or a
+        dict ``{(true_label, predicted_label): value}`` (other cells 0) is
+        matched to the labels by name.
 
     labels : array-like of shape (n_classes,), default=None
         Labels of the rows and columns of ``mask``, in order. If None, the
-        sorted union of the labels in ``y_true`` and ``y_pred`` is used.
+        sorted union of the labels in ``y_true`` and ``y_pred`` (and of those a
+        DataFrame or dict names) is used.
         Every label of ``y_true`` and ``y_pred`` must be in ``labels``.
 
     normalize : {"all", "errors"}, None or False, default="all"
@@ -140,8 +152,8 @@ def masked_zone_error(
     2.0
     """
     _check_normalize(normalize)
-    cm, labels = _confusion(y_true, y_pred, labels, sample_weight)
-    in_zone = check_penalty_matrix(mask, len(labels), name="mask") != 0
+    cm, labels = _confusion(y_true, y_pred, labels, sample_weight, _matrix_labels(mask))
+    in_zone = _in_label_order(mask, labels, name="mask") != 0
     if normalize == "errors":
         in_zone &= ~np.eye(len(labels), dtype=bool)
     count = float(cm[in_zone].sum())
@@ -170,9 +182,12 @@ def expected_cost(y_true, y_proba, cost_matrix, *, labels=None, sample_weight=No
         ``labels[j]``. Entries must be finite and non-negative; rows are not
         required to sum to one.
 
-    cost_matrix : array-like of shape (n_classes, n_classes)
+    cost_matrix : array-like of shape (n_classes, n_classes), DataFrame or dict
         ``cost_matrix[i, j]`` is the cost of predicting ``labels[j]`` when the
         true label is ``labels[i]``. Finite and non-negative.
+        A DataFrame (index: true labels, columns: predicted labels) or a
+        dict ``{(true_label, predicted_label): value}`` (other cells 0) is
+        matched to the labels by name.
 
     labels : array-like of shape (n_classes,), default=None
         Labels of the columns of ``y_proba`` and of the rows and columns of
@@ -221,7 +236,7 @@ def expected_cost(y_true, y_proba, cost_matrix, *, labels=None, sample_weight=No
                 "columns; they must match."
             )
         _check_known(y_true, labels, name="y_true")
-    cost = check_penalty_matrix(cost_matrix, n_columns, name="cost_matrix")
+    cost = _in_label_order(cost_matrix, labels, name="cost_matrix")
 
     position = {label: i for i, label in enumerate(labels.tolist())}
     rows = np.array([position[label] for label in y_true.tolist()], dtype=np.intp)
@@ -243,9 +258,12 @@ def make_cost_scorer(cost_matrix, *, labels=None, response_method="predict"):
 
     Parameters
     ----------
-    cost_matrix : array-like of shape (n_classes, n_classes)
+    cost_matrix : array-like of shape (n_classes, n_classes), DataFrame or dict
         ``cost_matrix[i, j]`` is the cost of predicting class ``j`` when the
         true class is ``i``, in the order of ``labels``.
+        A DataFrame (index: true labels, columns: predicted labels) or a
+        dict ``{(true_label, predicted_label): value}`` (other cells 0) is
+        matched to the labels by name.
 
     labels : array-like of shape (n_classes,), default=None
         Labels of the rows and columns of ``cost_matrix``. If None, the rows
@@ -302,9 +320,12 @@ def make_masked_zone_scorer(mask, *, labels=None, normalize="all"):
 
     Parameters
     ----------
-    mask : array-like of shape (n_classes, n_classes)
+    mask : array-like of shape (n_classes, n_classes), DataFrame or dict
         The masked zone, in the order of ``labels``: cell ``(i, j)`` is in the
         zone when ``mask[i, j]`` is nonzero (or True).
+        A DataFrame (index: true labels, columns: predicted labels) or a
+        dict ``{(true_label, predicted_label): value}`` (other cells 0) is
+        matched to the labels by name.
 
     labels : array-like of shape (n_classes,), default=None
         Labels of the rows and columns of ``mask``. If None, the rows and
@@ -364,7 +385,16 @@ class _ClassesScorer(_BaseScorer):
         if labels is not None:
             labels = _check_classes(labels, name="labels")
         n_classes = None if labels is None else len(labels)
-        matrix = check_penalty_matrix(matrix, n_classes, name=matrix_name)
+        if _matrix_labels(matrix) is None:
+            matrix = check_penalty_matrix(matrix, n_classes, name=matrix_name)
+        else:
+            # Kept as given and put in the order of the labels (or of the
+            # estimator's classes_) when scoring; checked here.
+            _in_label_order(
+                matrix,
+                _matrix_labels(matrix) if labels is None else labels,
+                name=matrix_name,
+            )
         super().__init__(
             score_func, -1, {matrix_name: matrix, **kwargs}, response_method
         )
@@ -401,6 +431,10 @@ class _ClassesScorer(_BaseScorer):
 
 def _matrix_repr(matrix):
     """One-line repr of a small matrix, or its shape for a large one."""
+    if isinstance(matrix, Mapping):
+        return repr(matrix) if len(matrix) <= 5 else f"<dict of {len(matrix)} pairs>"
+    if hasattr(matrix, "columns"):
+        return f"<DataFrame of shape {matrix.shape}>"
     if len(matrix) > 5:
         return f"<array of shape {matrix.shape}>"
     return " ".join(np.array2string(matrix, separator=", ").split())
@@ -431,8 +465,34 @@ def _proba_in_label_order(proba, classes, labels):
     return ordered
 
 
-def _confusion(y_true, y_pred, labels, sample_weight):
-    """Confusion matrix in ``labels`` order, refusing labels outside ``labels``."""
+def _matrix_labels(matrix):
+    """The labels named by a DataFrame or a dict of pairs, sorted; else None."""
+    if isinstance(matrix, Mapping):
+        named = [label for key in matrix if isinstance(key, tuple) for label in key]
+        return unique_labels(np.asarray(named)) if named else None
+    if hasattr(matrix, "columns") and hasattr(matrix, "index"):
+        return unique_labels(np.asarray(matrix.index), np.asarray(matrix.columns))
+    return None
+
+
+def _in_label_order(matrix, labels, *, name):
+    """``matrix`` as a validated array whose rows and columns follow ``labels``.
+
+    A DataFrame (index: true labels, columns: predicted labels) or a dict of
+    ``(true, predicted): cost`` pairs is put in that order by label, as the
+    estimators do; an array-like is taken to be in that order already.
+    """
+    if _matrix_labels(matrix) is None:
+        return check_penalty_matrix(matrix, len(labels), name=name)
+    return align_penalty_matrix(matrix, labels)
+
+
+def _confusion(y_true, y_pred, labels, sample_weight, matrix_labels=None):
+    """Confusion matrix in ``labels`` order, refusing labels outside ``labels``.
+
+    Without ``labels``: the sorted labels of ``y_true``, ``y_pred`` and
+    ``matrix_labels`` (those a labelled matrix names).
+    """
     y_true = column_or_1d(y_true)
     y_pred = column_or_1d(y_pred)
     check_consistent_length(y_true, y_pred, sample_weight)
@@ -440,7 +500,9 @@ def _confusion(y_true, y_pred, labels, sample_weight):
         raise ValueError("y_true and y_pred must not be empty.")
     present = unique_labels(y_true, y_pred)
     if labels is None:
-        labels = present
+        labels = (
+            present if matrix_labels is None else unique_labels(present, matrix_labels)
+        )
     else:
         labels = _check_classes(labels, name="labels")
         _check_known(present, labels, name="y_true or y_pred")

@@ -295,11 +295,12 @@ def align_penalty_matrix(penalty_matrix, classes, labels=None):
 
     if hasattr(penalty_matrix, "columns") and hasattr(penalty_matrix, "index"):
         _check_no_labels(labels, "a DataFrame")
-        matrix = check_penalty_matrix(penalty_matrix, n_classes)
+        # Labels first: a DataFrame of other classes is told which ones.
         rows = _permutation(penalty_matrix.index, classes, name="The DataFrame index")
         columns = _permutation(
             penalty_matrix.columns, classes, name="The DataFrame columns"
         )
+        matrix = check_penalty_matrix(penalty_matrix, n_classes)
         return matrix[np.ix_(rows, columns)]
 
     matrix = check_penalty_matrix(penalty_matrix, n_classes)

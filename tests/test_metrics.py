@@ -562,3 +562,63 @@ def test_scorer_with_metadata_routing():
             y[test], estimator.predict(X[test]), cost, sample_weight=weights[test]
         )
         assert score == pytest.approx(-expected)
+
+
+# --------------------------------------------------------------------------
+# matrices that carry their labels: DataFrames and dicts of pairs
+# --------------------------------------------------------------------------
+def test_labelled_matrices_are_matched_by_label():
+    # A DataFrame was read by position (its rows and columns reversed gave a
+    # cost of 2 instead of 11) and a dict of pairs raised a TypeError, while
+    # the estimators match both by label.
+    pd = pytest.importorskip("pandas")
+    labels = ["bird", "cat", "dog"]
+    y_true = np.array(["cat", "dog", "dog", "bird"])
+    y_pred = np.array(["dog", "dog", "cat", "bird"])
+    C = pd.DataFrame([[0, 1, 1], [1, 0, 10], [1, 1, 0]], index=labels, columns=labels)
+    reversed_ = C.loc[labels[::-1], labels[::-1]]
+    for matrix in (C, reversed_, C.to_numpy()):
+        assert cost_weighted_error(y_true, y_pred, matrix, normalize=False) == 11.0
+    pairs = {("cat", "dog"): 10.0, ("dog", "cat"): 1.0}
+    assert cost_weighted_error(y_true, y_pred, pairs, normalize=False) == 11.0
+    zone = (reversed_ == 10).astype(int)
+    assert masked_zone_error(y_true, y_pred, zone, normalize=None) == 1.0
+    assert masked_zone_error(y_true, y_pred, {("cat", "dog"): 1}, normalize=None) == 1
+    proba = np.array([[0.2, 0.3, 0.5]] * 4)
+    assert expected_cost(y_true, proba, reversed_) == pytest.approx(
+        expected_cost(y_true, proba, C.to_numpy())
+    )
+
+
+def test_labelled_matrix_names_labels_absent_from_the_data():
+    pd = pytest.importorskip("pandas")
+    labels = ["bird", "cat", "dog"]
+    C = pd.DataFrame(np.ones((3, 3)) - np.eye(3), index=labels, columns=labels)
+    # "bird" is neither true nor predicted: still a row and column of C.
+    assert cost_weighted_error(["cat", "dog"], ["dog", "dog"], C) == 0.5
+    with pytest.raises(ValueError, match="permutation of classes"):
+        cost_weighted_error(["cat", "eel"], ["cat", "cat"], C)
+
+
+def test_scorers_match_labelled_matrices_to_the_estimator_classes():
+    pd = pytest.importorskip("pandas")
+    X = np.array([[0.0], [1.0], [2.0], [3.0], [0.1], [1.1], [2.1], [3.1]])
+    y = np.array(["bird", "cat", "dog", "dog", "cat", "cat", "bird", "dog"])
+    clf = LogisticRegression().fit(X, y)
+    labels = ["bird", "cat", "dog"]
+    C = pd.DataFrame([[0, 1, 1], [1, 0, 10], [2, 1, 0]], index=labels, columns=labels)
+    reversed_ = C.loc[labels[::-1], labels[::-1]]
+    for method in ("predict", "predict_proba"):
+        expected = make_cost_scorer(C.to_numpy(), response_method=method)(clf, X, y)
+        for matrix in (C, reversed_):
+            scorer = make_cost_scorer(matrix, response_method=method)
+            assert scorer(clf, X, y) == pytest.approx(expected)
+            assert "DataFrame of shape (3, 3)" in repr(scorer)
+    pairs = {("cat", "dog"): 1.0}
+    zone = make_masked_zone_scorer(pairs)
+    mask = np.zeros((3, 3))
+    mask[1, 2] = 1
+    assert zone(clf, X, y) == make_masked_zone_scorer(mask)(clf, X, y)
+    assert "('cat', 'dog')" in repr(zone)
+    with pytest.raises(ValueError, match="permutation of classes"):
+        make_cost_scorer(C, labels=["bird", "cat"])
