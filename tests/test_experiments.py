@@ -236,7 +236,8 @@ def test_default_models_and_epochs():
         ({"epochs": 0}, "epochs must be an integer >= 1"),
         ({"model": "resnet"}, "model must be one of"),
         ({"datasets": ("mnist1d",), "model": "cnn"}, "mnist1d holds 1-D"),
-        ({"lr": -1.0}, "lr must be a positive number"),
+        ({"lr": -1.0}, "lr must be a positive finite number"),
+        ({"lr": float("inf")}, "lr must be a positive finite number"),
         ({"alphas": ()}, "alphas must not be empty"),
     ],
 )
@@ -689,6 +690,31 @@ def test_resuming_with_any_other_setting_is_refused(tmp_path, changes, message):
     with pytest.raises(ValueError, match=re.escape(message)):
         run_sweep(tiny_config(**changes), tmp_path, progress=False, plots=False)
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+
+
+def test_resuming_with_the_grid_values_in_another_order(tmp_path):
+    # The same fits listed in another order were refused as other settings.
+    config = tiny_config()
+    run_sweep(config, tmp_path, progress=False, plots=False)
+    again = tiny_config(
+        alphas=config.alphas[::-1],
+        losses=config.losses[::-1],
+        mask_sizes=config.mask_sizes[::-1],
+    )
+    result = run_sweep(again, tmp_path, progress=False, plots=False)
+    assert result.n_run == 0 and result.n_skipped == N_TINY
+
+
+def test_fits_of_another_grid_are_refused_without_run_info(tmp_path):
+    # With run_info.json removed, fits of another grid were summarised with
+    # the new one's.
+    run_tiny(tmp_path)
+    (tmp_path / "run_info.json").unlink()
+    before = (tmp_path / "results.jsonl").read_bytes()
+    with pytest.raises(ValueError, match="fits that are not in this grid"):
+        run_sweep(tiny_config(alphas=(0.5,)), tmp_path, progress=False, plots=False)
+    assert (tmp_path / "results.jsonl").read_bytes() == before
+    assert run_tiny(tmp_path).n_skipped == N_TINY  # its own grid resumes
 
 
 def test_settings_are_recorded_before_the_first_fit(tmp_path, monkeypatch):

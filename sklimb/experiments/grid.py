@@ -7,6 +7,7 @@ losses) is trained on the same mask from the same initial weights: the
 comparison with ``alpha = 0`` (plain cross-entropy) is paired.
 """
 
+import math
 import numbers
 import zlib
 from dataclasses import dataclass, field, fields, replace
@@ -237,9 +238,9 @@ class SweepConfig:
         if (
             isinstance(self.lr, bool)
             or not isinstance(self.lr, numbers.Real)
-            or not self.lr > 0
+            or not 0 < self.lr < math.inf
         ):
-            raise ValueError(f"lr must be a positive number, got {self.lr!r}.")
+            raise ValueError(f"lr must be a positive finite number, got {self.lr!r}.")
         set_(self, "lr", float(self.lr))
         if not isinstance(self.device, str) or not self.device:
             raise ValueError(

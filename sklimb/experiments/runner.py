@@ -456,6 +456,21 @@ def _output_folder(out_dir):
 # Settings that do not change any fit's result: a sweep may be resumed with
 # other values.
 _RESUMABLE_CHANGES = ("data_dir",)
+# Grid values whose order only orders the fits, not what they are.
+_UNORDERED = ("datasets", "losses", "alphas", "mask_sizes")
+
+
+def _comparable(config_dict):
+    def ordered(values):
+        try:
+            return sorted(values)
+        except TypeError:  # not a list of one type: compared as written
+            return values
+
+    return {
+        key: ordered(value) if key in _UNORDERED else value
+        for key, value in config_dict.items()
+    }
 
 
 def _check_run_info(path, config):
@@ -474,7 +489,8 @@ def _check_run_info(path, config):
             f"{str(path)!r} is corrupt: it holds no 'config' object. Fix or remove "
             "it (results.jsonl keeps the finished fits) to resume."
         )
-    new = json.loads(json.dumps(config.as_dict(), default=str))
+    new = _comparable(json.loads(json.dumps(config.as_dict(), default=str)))
+    old = _comparable(old)
     changed = {
         key: (old.get(key), new.get(key))
         for key in sorted(old.keys() | new.keys())
@@ -614,11 +630,21 @@ def _dask_client(scheduler, jobs):
 
 
 def _check_settings(rows, config, plan):
-    """Refuse to mix, in one grid, fits made with different settings."""
+    """Refuse to mix, in one grid, fits made with different settings.
+
+    Every recorded fit must belong to the planned grid (run_info.json, when
+    present, already says so; without it, rows of another grid would be
+    summarised with this one's) and have this grid's training settings.
+    """
     planned = {spec.key for spec in plan}
     for row in rows:
         if result_key(row) not in planned:
-            continue
+            raise ValueError(
+                "The results file holds fits that are not in this grid (e.g. "
+                f"{row.get('dataset')}/{row.get('loss')} n={row.get('mask_size')} "
+                f"alpha={row.get('alpha')} rep {row.get('rep')}). Use another "
+                "output folder, or the grid those fits were made with."
+            )
         expected = config.fit_settings(row["dataset"])
         changed = {k: (row.get(k), v) for k, v in expected.items() if row.get(k) != v}
         if changed:
