@@ -717,6 +717,31 @@ def test_fits_of_another_grid_are_refused_without_run_info(tmp_path):
     assert run_tiny(tmp_path).n_skipped == N_TINY  # its own grid resumes
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX file locks")
+def test_a_folder_takes_one_sweep_at_a_time(tmp_path):
+    # Nothing stopped two runs from appending the same fits to one folder.
+    import fcntl
+
+    run_tiny(tmp_path)
+    with open(tmp_path / ".sklimb-replicate.lock", "a") as other_run:
+        fcntl.flock(other_run, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(ValueError, match="Another sweep is writing"):
+            run_tiny(tmp_path)
+    assert run_tiny(tmp_path).n_skipped == N_TINY  # released: resumes
+
+
+def test_a_fit_recorded_twice_counts_once(tmp_path):
+    # Repeated lines moved the summary's mean and shrank its intervals.
+    first = run_tiny(tmp_path)
+    path = tmp_path / "results.jsonl"
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(lines + lines[:3]))
+    with pytest.warns(UserWarning, match="records 3 fit"):
+        again = run_tiny(tmp_path)
+    assert len(again.rows) == N_TINY and again.n_run == 0
+    assert again.summary.equals(first.summary)
+
+
 def test_settings_are_recorded_before_the_first_fit(tmp_path, monkeypatch):
     _interrupt_after(monkeypatch, 0)
     with pytest.raises(KeyboardInterrupt):

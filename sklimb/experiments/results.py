@@ -142,14 +142,31 @@ class ResultsLog:
     Attributes
     ----------
     rows : list of dict
-        All finished fits, those read at start and those appended since.
+        All finished fits, those read at start and those appended since;
+        a fit recorded twice is kept once (the first record), with a warning.
     """
 
     def __init__(self, path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.rows = read_results(self.path, repair=True)
-        self._keys = {result_key(row) for row in self.rows}
+        self.rows, self._keys = [], set()
+        repeated = 0
+        for row in read_results(self.path, repair=True):
+            key = result_key(row)
+            if key in self._keys:
+                repeated += 1
+                continue
+            self.rows.append(row)
+            self._keys.add(key)
+        if repeated:
+            # Only two runs writing at once (or a hand edit) repeat a fit; its
+            # copies would weigh twice in the summary.
+            warnings.warn(
+                f"{self.path} records {repeated} fit(s) more than once; the "
+                "first record of each is used.",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def __contains__(self, key):
         return key in self._keys

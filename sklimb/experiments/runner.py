@@ -369,72 +369,104 @@ def run_sweep(
     # With Dask, CUDA is needed on the workers, not necessarily here.
     _check_device(config.device, cuda_here=backend != "dask")
     out_dir = _output_folder(out_dir)
-    _check_run_info(out_dir / "run_info.json", config)
-    log = ResultsLog(out_dir / "results.jsonl")
-    plan = config.fits()
-    _check_settings(log.rows, config, plan)
-    todo = [spec for spec in plan if spec.key not in log]
-    result = SweepResult(
-        config=config,
-        out_dir=out_dir,
-        n_planned=len(plan),
-        n_skipped=len(plan) - len(todo),
-    )
-    # Load each dataset once here: a missing file fails before any training.
-    for dataset in dict.fromkeys(spec.dataset for spec in todo):
-        load_sweep_dataset(
-            dataset,
-            data_dir=config.data_dir,
-            train_size=config.train_size,
-            seed=config.seed,
+    # One run per folder at a time: two would append the same fits twice.
+    with _folder_lock(out_dir):
+        _check_run_info(out_dir / "run_info.json", config)
+        log = ResultsLog(out_dir / "results.jsonl")
+        plan = config.fits()
+        _check_settings(log.rows, config, plan)
+        todo = [spec for spec in plan if spec.key not in log]
+        result = SweepResult(
+            config=config,
+            out_dir=out_dir,
+            n_planned=len(plan),
+            n_skipped=len(plan) - len(todo),
         )
-    # The folder's settings are recorded before the first fit, so that a
-    # sweep interrupted before it ends can only be resumed with them.
-    start_run_info(out_dir / "run_info.json", config)
+        # Load each dataset once here: a missing file fails before any training.
+        for dataset in dict.fromkeys(spec.dataset for spec in todo):
+            load_sweep_dataset(
+                dataset,
+                data_dir=config.data_dir,
+                train_size=config.train_size,
+                seed=config.seed,
+            )
+        # The folder's settings are recorded before the first fit, so that a
+        # sweep interrupted before it ends can only be resumed with them.
+        start_run_info(out_dir / "run_info.json", config)
 
-    bar = tqdm(
-        total=len(plan),
-        initial=result.n_skipped,
-        unit="fit",
-        desc="sweep",
-        file=stream,
-        disable=not progress,
-        dynamic_ncols=True,
-        mininterval=0.5,
-    )
-    torch_threads = torch.get_num_threads()
-    try:
-        for spec, row, error in _execute(
-            todo, config, jobs, threads, backend, scheduler, batch
-        ):
-            if error is None:
-                log.append(row)
-                write_results_csv(log.rows, out_dir / "results.csv")
-                result.n_run += 1
-                bar.set_postfix_str(
-                    f"{spec.label()}: masked {row['masked_zone_count']}, "
-                    f"error {100 * row['overall_error']:.1f}%",
-                    refresh=False,
-                )
-            else:
-                message, trace = error
-                result.failures.append((spec.label(), message))
-                _log_failure(out_dir / "failures.log", spec, trace)
-                bar.write(f"FAILED {spec.label()}: {message}", file=stream)
-            bar.update(1)
-    finally:
-        torch.set_num_threads(torch_threads)
-        bar.close()
-        result.files["results.jsonl"] = log.path
-        result.files["results.csv"] = write_results_csv(
-            log.rows, out_dir / "results.csv"
+        bar = tqdm(
+            total=len(plan),
+            initial=result.n_skipped,
+            unit="fit",
+            desc="sweep",
+            file=stream,
+            disable=not progress,
+            dynamic_ncols=True,
+            mininterval=0.5,
         )
-    result.rows = list(log.rows)
-    if result.rows:
-        result.summary = _write_summary(result, plots)
-    result.wall_time_s = time.perf_counter() - start
-    result.files["run_info.json"] = write_run_info(result, command)
-    return result
+        torch_threads = torch.get_num_threads()
+        try:
+            for spec, row, error in _execute(
+                todo, config, jobs, threads, backend, scheduler, batch
+            ):
+                if error is None:
+                    log.append(row)
+                    write_results_csv(log.rows, out_dir / "results.csv")
+                    result.n_run += 1
+                    bar.set_postfix_str(
+                        f"{spec.label()}: masked {row['masked_zone_count']}, "
+                        f"error {100 * row['overall_error']:.1f}%",
+                        refresh=False,
+                    )
+                else:
+                    message, trace = error
+                    result.failures.append((spec.label(), message))
+                    _log_failure(out_dir / "failures.log", spec, trace)
+                    bar.write(f"FAILED {spec.label()}: {message}", file=stream)
+                bar.update(1)
+        finally:
+            torch.set_num_threads(torch_threads)
+            bar.close()
+            result.files["results.jsonl"] = log.path
+            result.files["results.csv"] = write_results_csv(
+                log.rows, out_dir / "results.csv"
+            )
+        result.rows = list(log.rows)
+        if result.rows:
+            result.summary = _write_summary(result, plots)
+        result.wall_time_s = time.perf_counter() - start
+        result.files["run_info.json"] = write_run_info(result, command)
+        return result
+
+
+@contextmanager
+def _folder_lock(out_dir):
+    """Hold an exclusive lock on the output folder while a sweep writes to it.
+
+    POSIX ``flock`` on ``.sklimb-replicate.lock``; released by the OS if the
+    process dies. Where locks are not available (Windows, some network file
+    systems) the sweep runs unlocked.
+    """
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    with open(out_dir / ".sklimb-replicate.lock", "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise ValueError(
+                f"Another sweep is writing to {str(out_dir)!r}. Wait for it to "
+                "end (then run again to resume), or use another output folder."
+            ) from None
+        except OSError:  # no locks on this file system
+            yield
+            return
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _output_folder(out_dir):
