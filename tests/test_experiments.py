@@ -825,3 +825,10 @@ def test_sweep_killed_at_random_moments_resumes_to_the_uninterrupted_rows(
     expected = read_jsonl(tmp_path / "reference" / "results.jsonl")
     assert _stable(rows) == _stable(expected)
     assert 130 in codes
+
+
+def test_help_text_prints_percent_signs_once():
+    from sklimb.experiments.cli import build_parser
+
+    text = build_parser().format_help()
+    assert "95% confidence" in text and "%%" not in text

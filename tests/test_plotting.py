@@ -264,6 +264,19 @@ def test_recall_bars_are_the_recalls():
     assert [t.get_text() for t in disp.ax_.get_xticklabels()] == ["0", "1", "2"]
 
 
+def test_a_class_absent_from_y_true_has_no_recall_bar():
+    # It got recall 0, and the legend's balanced accuracy 0.500 where
+    # scikit-learn's is 0.75.
+    from sklearn.metrics import balanced_accuracy_score
+
+    y_true, y_pred = np.array([0, 0, 1, 1]), np.array([0, 1, 1, 1])
+    disp = plot_class_recall(y_true, {"m": y_pred}, labels=[0, 1, 2])
+    heights = [rect.get_height() for rect in disp.bars_[0]]
+    np.testing.assert_allclose(heights, [0.5, 1.0, np.nan])
+    expected = balanced_accuracy_score(y_true, y_pred)
+    assert f"balanced accuracy {expected:.3f}" in disp.bars_[0].get_label()
+
+
 def test_recall_from_estimators():
     X, y = _small_data()
     models = {"lr": LogisticRegression().fit(X, y), "lr C=0.001": None}

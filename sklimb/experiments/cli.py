@@ -64,7 +64,7 @@ def build_parser():
             "Weinshall, 'Controlling imbalanced error in deep learning with the "
             "log bilinear loss': train one network per dataset, loss, mask size "
             "n, alpha and repetition, and report the masked-zone and overall "
-            "test errors with 95%% confidence intervals."
+            "test errors with 95% confidence intervals."
         ),
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -17,7 +17,8 @@ class ClassRecallDisplay:
     Parameters
     ----------
     recalls : ndarray of shape (n_models, n_classes)
-        Recall of each class for each model.
+        Recall of each class for each model; NaN (no bar) for a class with
+        no true samples, which the balanced accuracy leaves out.
 
     display_labels : array-like of shape (n_classes,)
         Class labels.
@@ -85,7 +86,7 @@ class ClassRecallDisplay:
         for k in range(n_models):
             label = names[k]
             if label is not None:
-                label = f"{label} (balanced accuracy {recalls[k].mean():.3f})"
+                label = f"{label} (balanced accuracy {np.nanmean(recalls[k]):.3f})"
             kw = {"label": label}
             kw.update(bar_kw or {})
             offset = (k - (n_models - 1) / 2) * width
@@ -144,7 +145,9 @@ class ClassRecallDisplay:
                     labels=labels,
                     average=None,
                     sample_weight=sample_weight,
-                    zero_division=0,
+                    # A class absent from y_true has no recall (not 0):
+                    # no bar, and left out of the balanced accuracy.
+                    zero_division=np.nan,
                 )
                 for pred in predictions.values()
             ]
