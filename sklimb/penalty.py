@@ -31,7 +31,7 @@ def check_penalty_matrix(penalty_matrix, n_classes=None, *, name="penalty_matrix
     penalty_matrix : array-like of shape (n_classes, n_classes)
         Penalty matrix; ``penalty_matrix[i, j]`` is the cost of predicting
         class ``j`` when the true class is ``i``. Boolean masks are accepted
-        and converted to 0/1 values.
+        and converted to 0/1 values, scipy sparse matrices to dense ones.
 
     n_classes : int, default=None
         Expected number of classes. If None, any square shape is accepted.
@@ -65,6 +65,14 @@ def check_penalty_matrix(penalty_matrix, n_classes=None, *, name="penalty_matrix
     """
     if penalty_matrix is None:
         raise TypeError(f"{name} must be an array-like of numbers, got None.")
+    if n_classes is not None and (
+        not isinstance(n_classes, numbers.Integral)
+        or isinstance(n_classes, bool)
+        or n_classes < 1
+    ):
+        raise ValueError(f"n_classes must be a positive integer, got {n_classes!r}.")
+    if hasattr(penalty_matrix, "toarray"):  # a scipy sparse matrix or array
+        penalty_matrix = penalty_matrix.toarray()
     try:
         matrix = np.array(penalty_matrix, dtype=np.float64)
     except (TypeError, ValueError) as exc:

@@ -247,8 +247,8 @@ def compute_class_weight(
           weights sum to ``n_classes`` as in the paper. ``beta = 0`` gives
           uniform weights and ``beta -> 1`` approaches the inverse class
           frequency (``"balanced"`` up to a constant factor);
-        * a dict ``{label: weight}``: labels missing from the dict get weight
-          1;
+        * a dict ``{label: weight}`` (or a pandas Series indexed by label):
+          labels missing from it get weight 1;
         * an array-like of shape ``(n_classes,)``: the weights, aligned with
           ``classes``.
 
@@ -327,6 +327,9 @@ def compute_class_weight(
 
     if isinstance(class_weight, dict):
         weights = _weights_from_dict(class_weight, classes)
+    elif hasattr(class_weight, "index") and hasattr(class_weight, "to_dict"):
+        # A pandas Series names its classes: matched by label, as a dict.
+        weights = _weights_from_dict(class_weight.to_dict(), classes)
     elif isinstance(class_weight, bytes | numbers.Number) or not hasattr(
         class_weight, "__len__"
     ):

@@ -690,3 +690,16 @@ def test_one_alias_table_for_loaders_and_sweeps():
 def test_fashionmnist_alias_loads_like_the_sweep_name():
     a = load_dataset("fashionmnist", SHARED_DATA)
     assert a.name == "fashion-mnist" and a.X_train.shape == (60000, 784)
+
+
+def test_long_tailed_counts_floor_the_exact_value():
+    # 98 * 49 ** -1 is 1.9999999999999998 in floating point: the tail got 1
+    # sample (an imbalance ratio of 98 instead of 49).
+    from sklimb.datasets import long_tailed_counts
+
+    counts = long_tailed_counts(98, 10, 49)
+    assert counts[0] == 98 and counts[-1] == 2
+    np.testing.assert_array_equal(
+        long_tailed_counts(5000, 10, 100),
+        [5000, 2997, 1796, 1077, 645, 387, 232, 139, 83, 50],
+    )

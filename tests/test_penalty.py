@@ -352,3 +352,14 @@ def test_align_superset_labels_refused():
 def test_align_validates_values():
     with pytest.raises(ValueError, match=r"penalty_matrix must be non-negative"):
         align_penalty_matrix([[0, -1], [1, 0]], ["a", "b"], labels=["b", "a"])
+
+
+def test_check_penalty_matrix_checks_n_classes_and_takes_sparse_matrices():
+    import scipy.sparse as sp
+
+    with pytest.raises(ValueError, match="n_classes must be a positive integer"):
+        check_penalty_matrix(np.zeros((2, 2)), "2")
+    with pytest.raises(ValueError, match="n_classes must be a positive integer"):
+        check_penalty_matrix(np.zeros((2, 2)), 2.0)
+    dense = np.array([[0.0, 1.0], [3.0, 0.0]])
+    np.testing.assert_array_equal(check_penalty_matrix(sp.csr_matrix(dense), 2), dense)

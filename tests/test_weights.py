@@ -321,3 +321,13 @@ def test_bad_classes():
         compute_class_weight(None, classes=None)
     with pytest.raises(ValueError, match="non-empty 1-dimensional"):
         compute_class_weight(None, classes=[[0, 1]])
+
+
+def test_a_series_of_class_weights_is_matched_by_label():
+    # It was read by position: the up-weighted class went to another label.
+    pd = pytest.importorskip("pandas")
+    classes = ["setosa", "versicolor", "virginica"]
+    series = pd.Series({"virginica": 10.0, "setosa": 1.0, "versicolor": 1.0})
+    np.testing.assert_array_equal(
+        compute_class_weight(series, classes=classes), [1.0, 1.0, 10.0]
+    )

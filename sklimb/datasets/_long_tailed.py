@@ -1,6 +1,7 @@
 """Long-tailed subsampling of a balanced training set (Cao et al., 2019;
 Cui et al., 2019)."""
 
+import math
 import numbers
 
 import numpy as np
@@ -102,8 +103,11 @@ def long_tailed_counts(n_max, n_classes, imbalance_ratio, profile="exponential")
     ratio = _check_imbalance_ratio(imbalance_ratio)
     profile = _check_profile(profile)
     if profile == "exponential":
+        # floor of the exact value: 98 * 49 ** -1 is 1.9999999999999998 in
+        # floating point, and int() of it would give 1 instead of 2.
         counts = [
-            int(n_max * ratio ** (-i / (n_classes - 1))) for i in range(n_classes)
+            math.floor(n_max * ratio ** (-i / (n_classes - 1)) + 1e-9)
+            for i in range(n_classes)
         ]
     else:
         n_head = n_classes // 2
