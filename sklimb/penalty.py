@@ -236,7 +236,7 @@ def penalty_matrix_from_pairs(pairs, classes, default=0.0):
             if label not in position:
                 raise ValueError(
                     f"Unknown label {label!r} in pairs; known classes are "
-                    f"{classes.tolist()}.{_reencoding_hint(classes)}"
+                    f"{classes.tolist()}.{_reencoding_hint(classes, [label])}"
                 )
             cell.append(position[label])
         cell = tuple(cell)
@@ -365,9 +365,16 @@ def _check_no_labels(labels, kind):
         )
 
 
-def _reencoding_hint(classes):
-    """Why labels may be unknown when the classes are ``0..K-1``."""
+def _reencoding_hint(classes, unknown=()):
+    """Why ``unknown`` labels may not be among ``classes``."""
     classes = np.asarray(classes)
+    kinds = {isinstance(label, str) for label in unknown}
+    if kinds and kinds != {classes.dtype.kind in "US"}:
+        return (
+            " The unknown labels and the classes are of different types "
+            "(strings and numbers): give the labels as the classes are, e.g. "
+            f"{classes.tolist()[0]!r}."
+        )
     if classes.dtype.kind not in "iu" or not np.array_equal(
         classes, np.arange(len(classes))
     ):
@@ -397,7 +404,7 @@ def _permutation(labels, classes, *, name):
             problems.append(f"unknown labels {unknown}")
         raise ValueError(
             f"{name} must be a permutation of classes {classes.tolist()}; "
-            f"got {' and '.join(problems)}.{_reencoding_hint(classes)}"
+            f"got {' and '.join(problems)}.{_reencoding_hint(classes, unknown)}"
         )
     return np.array([position[label] for label in classes.tolist()])
 

@@ -363,3 +363,13 @@ def test_check_penalty_matrix_checks_n_classes_and_takes_sparse_matrices():
         check_penalty_matrix(np.zeros((2, 2)), 2.0)
     dense = np.array([[0.0, 1.0], [3.0, 0.0]])
     np.testing.assert_array_equal(check_penalty_matrix(sp.csr_matrix(dense), 2), dense)
+
+
+def test_unknown_labels_of_another_type_are_told_so():
+    # String keys against integer classes got the hint about meta-estimators
+    # re-encoding labels, not the type mismatch.
+    with pytest.raises(ValueError, match="different types") as info:
+        penalty_matrix_from_pairs({("2", "1"): 5.0}, classes=[0, 1, 2])
+    assert "re-encoded" not in str(info.value)
+    with pytest.raises(ValueError, match="re-encoded"):
+        penalty_matrix_from_pairs({(7, 1): 5.0}, classes=[0, 1, 2])
