@@ -832,3 +832,16 @@ def test_help_text_prints_percent_signs_once():
 
     text = build_parser().format_help()
     assert "95% confidence" in text and "%%" not in text
+
+
+def test_cli_lists_only_the_files_it_wrote(tmp_path, capsys):
+    # With --no-plots it still said "(figures also as SVG)".
+    from sklimb.experiments import cli
+
+    assert cli.main([*TINY_ARGS, "--no-plots", "--out", str(tmp_path)]) == 0
+    line = [
+        line
+        for line in capsys.readouterr().out.splitlines()
+        if line.startswith("Results in")
+    ][0]
+    assert "SVG" not in line and "results.jsonl" in line

@@ -5,6 +5,7 @@ import shlex
 import signal
 import sys
 import threading
+from pathlib import Path
 
 from .data import available_sweep_datasets
 from .grid import DATASETS, LOSSES, MODELS, SweepConfig
@@ -326,8 +327,16 @@ def main(argv=None):
         f"{len(result.failures)} failed, in {result.wall_time_s:.0f} s on "
         f"{'/'.join(devices) or 'no device'}."
     )
-    shown = [name for name in result.files if not name.endswith(".svg")]
-    print(f"Results in {args.out}/: {', '.join(shown)} (figures also as SVG).")
+    shown = [
+        name
+        for name, path in result.files.items()
+        if not name.endswith(".svg") and Path(path).exists()
+    ]
+    svg = any(name.endswith(".svg") for name in result.files)
+    print(
+        f"Results in {args.out}/: {', '.join(shown)}"
+        + (" (figures also as SVG)." if svg else ".")
+    )
     if result.failures:
         print(f"{len(result.failures)} fits failed (details in failures.log):")
         for label, message in result.failures[:10]:
