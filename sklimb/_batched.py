@@ -742,8 +742,8 @@ def _train_group(group, errors, index):
     step = group.step
     option = ests[0].cuda_graph
     if dataset.device.type == "cuda" and not dataset.streamed and option is not False:
-        # The whole group's step (vmapped forward and loss, backward, stacked
-        # optimiser update) as one CUDA graph per batch shape.
+        # The whole group's step (every net's forward and loss, backward, the
+        # stacked optimiser update) as one CUDA graph per batch shape.
         step = CapturedStep(
             group.step, required=option is True, device=group.flat.device
         )

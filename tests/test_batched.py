@@ -428,7 +428,7 @@ def test_interrupting_a_fit_alone_stops_fit_batched(small, monkeypatch):
     assert not hasattr(nets[1], "interrupted_")  # never fitted
 
 
-def test_cli_never_records_an_interrupted_fit_alone(tmp_path, monkeypatch, capsys):
+def test_cli_never_records_an_interrupted_fit_alone(tmp_path, monkeypatch):
     # A group of one is fitted alone; its caught interrupt was recorded as a
     # finished fit and the command exited 0.
     from sklimb.experiments import cli
