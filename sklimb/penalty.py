@@ -369,8 +369,9 @@ def _reencoding_hint(classes, unknown=()):
     """Why ``unknown`` labels may not be among ``classes``."""
     classes = np.asarray(classes)
     kinds = {isinstance(label, str) for label in unknown}
+    hint = ""
     if kinds and kinds != {classes.dtype.kind in "US"}:
-        return (
+        hint = (
             " The unknown labels and the classes are of different types "
             "(strings and numbers): give the labels as the classes are, e.g. "
             f"{classes.tolist()[0]!r}."
@@ -378,8 +379,8 @@ def _reencoding_hint(classes, unknown=()):
     if classes.dtype.kind not in "iu" or not np.array_equal(
         classes, np.arange(len(classes))
     ):
-        return ""
-    return (
+        return hint
+    return hint + (
         " The classes are 0..K-1: a meta-estimator (VotingClassifier, "
         "StackingClassifier, BaggingClassifier, cross_val_predict with "
         "method='predict_proba') may have re-encoded the labels before fitting "

@@ -366,10 +366,14 @@ def test_check_penalty_matrix_checks_n_classes_and_takes_sparse_matrices():
 
 
 def test_unknown_labels_of_another_type_are_told_so():
-    # String keys against integer classes got the hint about meta-estimators
-    # re-encoding labels, not the type mismatch.
-    with pytest.raises(ValueError, match="different types") as info:
+    # String keys against integer classes got only the hint about
+    # meta-estimators re-encoding labels, not the type mismatch (both can be
+    # the cause when the classes are 0..K-1).
+    with pytest.raises(ValueError, match="different types.*re-encoded"):
         penalty_matrix_from_pairs({("2", "1"): 5.0}, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="different types") as info:
+        penalty_matrix_from_pairs({("2", "1"): 5.0}, classes=[1, 2, 3])
     assert "re-encoded" not in str(info.value)
-    with pytest.raises(ValueError, match="re-encoded"):
+    with pytest.raises(ValueError, match="re-encoded") as info:
         penalty_matrix_from_pairs({(7, 1): 5.0}, classes=[0, 1, 2])
+    assert "different types" not in str(info.value)
