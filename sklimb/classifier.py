@@ -880,6 +880,15 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
     def get_dataset(self, X, y=None):
         if isinstance(X, DeviceDataset):
             return X
+        if (
+            self.dataset is DeviceDataset
+            and y is None
+            and not torch.is_tensor(X)
+            and self.__sklearn_is_fitted__()
+        ):
+            # skorch's forward / forward_iter given arrays: the validated rows
+            # predict reads (DeviceDataset itself takes tensors only).
+            return self._dataset(self._validate_X(X))
         return super().get_dataset(X, y)
 
     def get_split_datasets(self, X, y=None, **fit_params):

@@ -220,6 +220,20 @@ def test_sample_cost_dataframe_columns_are_labels(digits_str):
         )
 
 
+def test_skorch_forward_takes_arrays(small):
+    # net.forward(X) and forward_iter(X) with a NumPy X failed with
+    # AttributeError ('str' object has no attribute 'type').
+    X, y = small
+    clf = CostSensitiveNetClassifier(**FAST).fit(X, y)
+    logits = clf.forward(X[:7])
+    assert logits.shape == (7, 10)
+    np.testing.assert_allclose(
+        torch.softmax(logits.double(), -1).numpy(), clf.predict_proba(X[:7]), atol=1e-6
+    )
+    chunks = list(clf.forward_iter(X[:7].tolist()))
+    torch.testing.assert_close(torch.cat(chunks), logits)
+
+
 # --------------------------------------------------------------------------
 # validation and errors
 # --------------------------------------------------------------------------
