@@ -785,11 +785,16 @@ def _train_group(group, errors, index):
                 break
     group.write_back()
     for k, e in enumerate(ests):
+        if not failed[k]:
+            try:  # e.g. the finite-loss guard's check of the weights
+                e.notify("on_train_end", X=group.datasets[k], y=None)
+            except Exception as exc:  # noqa: BLE001 - this net's error
+                failed[k] = True
+                errors[index[k]] = exc
         if failed[k]:
             # As fit does after an error: the weights must not be used.
             e.initialized_ = False
             continue
-        e.notify("on_train_end", X=group.datasets[k], y=None)
         e.cuda_graph_ = step.n_graphs if isinstance(step, CapturedStep) else 0
         # What fit records and reports after its loop (n_iter_, loss_curve_,
         # the convergence warning, ...).

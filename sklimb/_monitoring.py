@@ -3,6 +3,7 @@ progress bar."""
 
 import math
 
+import torch
 from skorch.callbacks import Callback, PassthroughScoring
 
 __all__ = ["EpochLoss", "FiniteLossGuard", "EpochProgressBar"]
@@ -57,7 +58,9 @@ class FiniteLossGuard(Callback):
     A non-finite loss would otherwise silently turn every weight into NaN and
     leave a fitted-looking model that predicts garbage. The batch losses are
     checked at the end of each epoch, when the epoch loop has read them from
-    the device in one transfer.
+    the device in one transfer; the weights once more at the end of
+    training, since the last optimiser step can break them after a finite
+    loss.
     """
 
     def on_epoch_end(self, net, **kwargs):
@@ -71,6 +74,15 @@ class FiniteLossGuard(Callback):
                         "the inputs for extreme values, lower the learning rate "
                         "(lr) or the loss parameters (alpha, gamma, scale)."
                     )
+
+    def on_train_end(self, net, **kwargs):
+        params = [p.detach() for p in net.module_.parameters()]
+        if params and not bool(torch.stack([p.isfinite().all() for p in params]).all()):
+            raise FloatingPointError(
+                "The network's weights became NaN or infinite in the last "
+                "optimiser step (the losses were finite until then). Lower the "
+                "learning rate (lr)."
+            )
 
 
 class EpochProgressBar(Callback):

@@ -130,11 +130,13 @@ def fit_loop_reporting_interrupt(net, X, y=None, routing_method="fit", **fit_par
         interrupted = not _is_early_stop(exc, net)
     except BaseException:
         # The loop's own error is the one to report; a callback failing to
-        # clean up after it must not replace it.
-        try:
-            net.notify("on_train_end", X=X, y=y)
-        except Exception:  # noqa: BLE001, S110
-            pass
+        # clean up after it (the finite-loss guard finding NaN weights, say)
+        # must neither replace it nor keep the others from cleaning up.
+        for end in [net.on_train_end, *(cb.on_train_end for _, cb in net.callbacks_)]:
+            try:
+                end(net, X=X, y=y)
+            except Exception:  # noqa: BLE001, S112
+                continue
         raise
     net.notify("on_train_end", X=X, y=y)
     return interrupted

@@ -1156,6 +1156,14 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
             logits = super().forward(dataset, training=False, device="cpu")
         if isinstance(logits, tuple):
             logits = logits[0]
+        if not bool(torch.isfinite(logits).all()):
+            # Diverged weights (finite, but large enough to overflow the
+            # forward pass) would give NaN probabilities without a word.
+            raise FloatingPointError(
+                "The network's outputs are NaN or infinite for some rows of X: "
+                "its weights diverged in training (lower lr and refit), or X "
+                "holds extreme values."
+            )
         return logits.to(torch.float64)
 
     def predict_proba(self, X):

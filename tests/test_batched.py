@@ -561,3 +561,26 @@ def test_streams_step_on_the_cpu_leaves_cuda_alone(small, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error", BatchedFallbackWarning)
         assert fit_batched(nets, *small) == [None, None]
+
+
+def test_weights_broken_by_the_last_step_fail_each_net(small, monkeypatch):
+    # The finite-loss guard's check of the weights at the end of training is
+    # each net's error in a batched fit too, not an exception escaping it.
+    X, y = small
+    real = batched._StackedAdam.step
+
+    def step(self, param, grad):
+        real(self, param, grad)
+        param.fill_(float("nan"))
+
+    monkeypatch.setattr(batched._StackedAdam, "step", step)
+    nets = [
+        BilinearNetClassifier(
+            random_state=k, **{**COMMON, "batch_size": -1, "max_epochs": 1}
+        )
+        for k in range(2)
+    ]
+    errors = fit_batched(nets, X, y, raise_errors=False)
+    assert all(isinstance(e, FloatingPointError) for e in errors)
+    assert "weights became NaN" in str(errors[0])
+    assert not any(net.__sklearn_is_fitted__() for net in nets)

@@ -298,6 +298,39 @@ def test_nan_loss_stops_training_with_a_clear_error(small):
         CostSensitiveNetClassifier(loss=broken, **FAST).fit(X, y)
 
 
+def test_weights_broken_by_the_last_step_are_not_used_silently(monkeypatch):
+    # One full batch, one epoch: the only loss is finite and the step after it
+    # breaks the weights; the net predicted NaN without an error.
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True)
+    params = dict(
+        optimizer=torch.optim.SGD, lr=1e30, batch_size=-1, max_epochs=1,
+        hidden_layer_sizes=(16,), random_state=0, device="cpu",
+    )  # fmt: skip
+    # Weights huge but finite: the forward pass overflows at predict time.
+    clf = CostSensitiveNetClassifier(**params).fit(X, y)
+    for method in (clf.predict_proba, clf.predict, clf.predict_log_proba):
+        with pytest.raises(FloatingPointError, match="outputs are NaN or infinite"):
+            method(X)
+    # Weights NaN after the last step: the fit itself stops, alone or batched.
+    real = torch.optim.SGD.step
+
+    def step(self, *args, **kwargs):
+        out = real(self, *args, **kwargs)
+        with torch.no_grad():
+            for group in self.param_groups:
+                group["params"][0].fill_(float("nan"))
+        return out
+
+    monkeypatch.setattr(torch.optim.SGD, "step", step)
+    params["lr"] = 0.01
+    clf = CostSensitiveNetClassifier(**params)
+    with pytest.raises(FloatingPointError, match="weights became NaN or infinite"):
+        clf.fit(X, y)
+    assert not clf.__sklearn_is_fitted__()
+
+
 def test_callable_loss_is_used(small):
     X, y = small
     calls = []
