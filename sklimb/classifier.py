@@ -301,8 +301,9 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         Training samples per class; with ``sample_weight``, the sum of the
         weights of each class's samples (what the class weights of
         ``class_weight``, the class-balanced and LDAM losses and
-        ``sampler="balanced"`` are computed from). Counted by ``fit`` and by
-        the first ``partial_fit``; later ``partial_fit`` calls keep them.
+        ``sampler="balanced"`` are computed from). Counted by every ``fit``
+        (a warm one too) and by the first ``partial_fit``; later
+        ``partial_fit`` calls keep them.
     class_weight_ : ndarray of shape (n_classes,) or None
         The class weights the loss used.
     penalty_matrix_ : ndarray of shape (n_classes, n_classes) or None
@@ -554,7 +555,9 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         check_float32_range(X)
         return X
 
-    def _training_dataset(self, X, y, sample_weight, sample_cost, classes, reset):
+    def _training_dataset(
+        self, X, y, sample_weight, sample_cost, classes, reset, count=False
+    ):
         check_not_skorch_input(X)
         X, y = validate_data(
             self,
@@ -606,7 +609,7 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
             X, y, sw = X[keep], y[keep], sw[keep]
             sc = None if sc is None else sc[keep]
             sw = None if np.all(sw == 1) else sw
-        if reset:
+        if reset or count:
             # Weighted counts: a row of integer weight k counts as k rows, as
             # for scikit-learn's class_weight="balanced" with sample weights.
             self.class_counts_ = np.bincount(
@@ -646,6 +649,21 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
             # PrintLog formats a table every epoch even when it prints nothing.
             cbs.append(("print_log", PrintLog()))
         return cbs
+
+    def _callback_settings(self):
+        """The parameters the default callbacks are built from."""
+        return (
+            self.early_stopping,
+            self.n_iter_no_change,
+            self.tol,
+            self.progress_bar,
+            self.verbose,
+        )
+
+    def initialize_callbacks(self):
+        super().initialize_callbacks()
+        self._callbacks_built_for = self._callback_settings()
+        return self
 
     @property
     def _holds_out(self):
@@ -995,8 +1013,10 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
         check_device(self.device)
         with self._resolved_device():
             try:
+                # Every fit counts the classes (a warm one too); a later
+                # partial_fit keeps the first call's counts.
                 dataset = self._training_dataset(
-                    X, y, sample_weight, sample_cost, classes, reset
+                    X, y, sample_weight, sample_cost, classes, reset, method == "fit"
                 )
                 self.penalty_matrix_ = self._aligned_penalty_matrix()
             except BaseException:
@@ -1010,6 +1030,10 @@ predict_nonlinearity, compile, use_caching, torch_load_kwargs : object
                         super().initialize()
                     else:  # loss parameters may have changed since
                         reinitialize_criterion(self)
+                        if self._callbacks_built_for != self._callback_settings():
+                            # early_stopping, verbose, ... changed since: the
+                            # default callbacks must follow them.
+                            self.initialize_callbacks()
                     # skorch's partial_fit would hide a KeyboardInterrupt.
                     interrupted = fit_loop_reporting_interrupt(
                         self, dataset, None, routing_method=method, **fit_params

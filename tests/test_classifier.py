@@ -234,6 +234,39 @@ def test_skorch_forward_takes_arrays(small):
     torch.testing.assert_close(torch.cat(chunks), logits)
 
 
+def test_warm_fits_follow_changed_callback_settings(small):
+    # The default callbacks were built once: a warm fit after
+    # set_params(early_stopping=False) failed with KeyError 'valid_loss' and
+    # left the net unfitted, and a new n_iter_no_change / tol was ignored.
+    X, y = small
+    params = dict(FAST, max_epochs=4, warm_start=True)
+    clf = CostSensitiveNetClassifier(early_stopping=True, **params).fit(X, y)
+    clf.set_params(early_stopping=False).fit(X, y)
+    assert "early_stopping" not in dict(clf.callbacks_)
+    assert clf.validation_scores_ is None and clf.n_iter_ > 4
+    clf.set_params(early_stopping="train_loss", n_iter_no_change=1, tol=10.0)
+    before = clf.n_iter_
+    clf.fit(X, y)  # no epoch improves the loss by 10: stops after two
+    assert clf.n_iter_ - before == 2
+    assert dict(clf.callbacks_)["early_stopping"].patience == 1
+
+
+def test_a_warm_fit_counts_the_classes_of_its_data(small):
+    # A warm fit kept the first fit's class counts (and class weights).
+    X, y = small
+    params = dict(FAST, warm_start=True, class_weight="balanced")
+    clf = CostSensitiveNetClassifier(**params).fit(X, y)
+    keep = (y != 0) | (np.arange(len(y)) % 5 == 0)  # class 0 rarer
+    clf.fit(X[keep], y[keep])
+    fresh = CostSensitiveNetClassifier(**{**params, "warm_start": False})
+    fresh.fit(X[keep], y[keep])
+    np.testing.assert_array_equal(clf.class_counts_, fresh.class_counts_)
+    np.testing.assert_allclose(clf.class_weight_, fresh.class_weight_)
+    counts = clf.class_counts_.copy()
+    clf.partial_fit(X, y)  # later partial_fit calls keep the counts
+    np.testing.assert_array_equal(clf.class_counts_, counts)
+
+
 # --------------------------------------------------------------------------
 # validation and errors
 # --------------------------------------------------------------------------
