@@ -928,10 +928,11 @@ def _fit_each(estimators, data, raise_errors, fit_params):
             _fit_one(estimators[i], *data[i], fit_params)
         except Exception as exc:  # noqa: BLE001 - returned or re-raised below
             errors[i] = exc
-        if getattr(estimators[i], "interrupted_", False):
-            # A fit alone catches Ctrl-C and keeps its epochs so far; here the
-            # interrupt stops every fit, as it does a group's training.
-            raise KeyboardInterrupt
+        else:
+            if estimators[i].interrupted_:
+                # A fit alone catches Ctrl-C and keeps its epochs so far; here
+                # the interrupt stops every fit, as it does a group's training.
+                raise KeyboardInterrupt
     if raise_errors:
         for exc in errors:
             if exc is not None:

@@ -584,3 +584,14 @@ def test_weights_broken_by_the_last_step_fail_each_net(small, monkeypatch):
     assert all(isinstance(e, FloatingPointError) for e in errors)
     assert "weights became NaN" in str(errors[0])
     assert not any(net.__sklearn_is_fitted__() for net in nets)
+
+
+def test_a_failed_fit_alone_is_not_taken_for_an_interrupt(small):
+    # interrupted_ left by an earlier interrupted fit was read after a fit that
+    # raised before setting it, and fit_batched stopped with KeyboardInterrupt.
+    X, y = small
+    net = BilinearNetClassifier(alpha=2.0, early_stopping="train_loss", **COMMON)
+    net.interrupted_ = True  # from an earlier fit cut short
+    with pytest.warns(BatchedFallbackWarning):
+        errors = fit_batched([net], X, y, raise_errors=False)
+    assert isinstance(errors[0], ValueError) and "alpha" in str(errors[0])
