@@ -896,7 +896,7 @@ def _group_step():
 
 
 def _fit_each(estimators, data, raise_errors, fit_params):
-    _group_step()  # a bad setting is an error, not a fallback to single fits
+    group_step = _group_step()  # a bad setting is an error, not a fallback
     errors = [None] * len(estimators)
     groups, single = group_estimators(estimators)
     if fit_params:
@@ -913,6 +913,7 @@ def _fit_each(estimators, data, raise_errors, fit_params):
             [data[i] for i in members],
             errors,
             sequential,
+            group_step,
         )
     reasons = {r for r in sequential.values() if r is not None}
     if reasons:
@@ -940,7 +941,7 @@ def _fit_each(estimators, data, raise_errors, fit_params):
     return errors
 
 
-def _fit_group(ests, members, data, errors, sequential):
+def _fit_group(ests, members, data, errors, sequential, group_step):
     """Initialise, sub-group by structure, and train one parameter group."""
     datasets, structures = {}, {}
     for est, i, (X, y, sample_weight, sample_cost) in zip(
@@ -977,7 +978,6 @@ def _fit_group(ests, members, data, errors, sequential):
             sequential[index[0]] = None
             continue
         nets = [est for _, est, _ in subgroup]
-        group_step = _group_step()
         try:
             group = _Group(nets, [d for _, _, d in subgroup], group_step)
             group.probe()

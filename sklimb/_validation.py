@@ -6,6 +6,7 @@ import numpy as np
 from sklearn.utils.validation import _check_sample_weight
 
 from ._loss_registry import COST_LOSSES, LOSSES, ignored_parameters
+from .penalty import _permutation
 
 __all__ = [
     "CLASS_BALANCED_LOSSES",
@@ -214,8 +215,6 @@ def check_sample_cost(sample_cost, n_samples, classes, loss):
         )
     order = None
     if hasattr(sample_cost, "columns"):
-        from .penalty import _permutation
-
         # Aligned by label, as a penalty_matrix DataFrame is (read by
         # position, reordered columns would silently swap the costs).
         order = _permutation(

@@ -385,15 +385,14 @@ class _ClassesScorer(_BaseScorer):
         if labels is not None:
             labels = _check_classes(labels, name="labels")
         n_classes = None if labels is None else len(labels)
-        if _matrix_labels(matrix) is None:
+        named = _matrix_labels(matrix)
+        if named is None:
             matrix = check_penalty_matrix(matrix, n_classes, name=matrix_name)
         else:
             # Kept as given and put in the order of the labels (or of the
             # estimator's classes_) when scoring; checked here.
             _in_label_order(
-                matrix,
-                _matrix_labels(matrix) if labels is None else labels,
-                name=matrix_name,
+                matrix, named if labels is None else labels, name=matrix_name
             )
         super().__init__(
             score_func, -1, {matrix_name: matrix, **kwargs}, response_method

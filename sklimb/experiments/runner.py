@@ -180,8 +180,6 @@ def _run_batch_guarded(specs, config, threads=None):
         start = time.perf_counter()
         with _expected_fit_warnings():
             errors = fit_batched(nets, data.X_train, data.y_train, raise_errors=False)
-        if any(getattr(net, "interrupted_", False) for net in nets):
-            raise KeyboardInterrupt  # as run_fit: never record a cut-short fit
         fit_time = (time.perf_counter() - start) / len(specs)
     except Exception as exc:  # noqa: BLE001 - reported, the sweep goes on
         error = (f"{type(exc).__name__}: {exc}", traceback.format_exc())
